@@ -1,0 +1,47 @@
+# KubeSent: `make demo` and `make test` are the Quick start; both set up everything they need.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CHECKOV_VENV := .venv-checkov
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test test-fast bench lint typecheck corpus clean sandbox
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# checkov pins bc-python-hcl2, which overwrites python-hcl2: it lives in its own virtualenv (FACTS.md §7).
+$(CHECKOV_VENV)/.installed:
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==3.3.30
+	touch $@
+
+demo: $(VENV)/.installed
+	$(PY) -m local_emulator.demo
+
+test: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+	$(PY) -m pytest
+
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -m "not emulator" --ignore=tests/infra
+
+bench: $(VENV)/.installed
+	$(PY) -m tests.bench.suite --json bench-results.json
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check functions local_emulator tests
+
+typecheck: $(VENV)/.installed
+	$(PY) -m mypy functions
+
+corpus: $(VENV)/.installed
+	$(PY) -m tests.scenarios.catalog
+
+sandbox: $(VENV)/.installed
+	$(PY) -m local_emulator.kube_sandbox --host 127.0.0.1 --port 8001
+
+clean:
+	rm -rf $(VENV) $(CHECKOV_VENV) .run bench-results.json

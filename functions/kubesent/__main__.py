@@ -1,0 +1,27 @@
+"""``python -m kubesent``: the command line. ``replay BUNDLES.jsonl`` is the one command today."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from kubesent import replay
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kubesent", description="KubeSent command line")
+    commands = parser.add_subparsers(dest="command", required=True)
+    replay_parser = commands.add_parser("replay", help="diagnose incident bundles (JSON Lines) offline")
+    replay_parser.add_argument("bundles", help="path to a JSON Lines file of incident bundles")
+    args = parser.parse_args(argv)
+    if args.command == "replay":
+        try:
+            return replay.run(args.bundles, out=sys.stdout)
+        except OSError as exc:
+            print(f"kubesent replay: cannot read {args.bundles}: {exc.strerror}", file=sys.stderr)
+            return 2
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Diagnosis: ordered deterministic rules first, then an optional model, behind one protocol."""

@@ -1,0 +1,112 @@
+"""Rules for configuration failures: missing ConfigMaps, Secrets and keys; volume mounts; container
+creation errors (bad command, wrong architecture, runAsNonRoot). Pure.
+"""
+
+from __future__ import annotations
+
+from kubesent.diagnosis.context import RuleContext
+from kubesent.diagnosis.schema import ESCALATE, Category, Diagnosis, Remedy, RemedyKind
+from kubesent.diagnosis.text import compile_pattern
+from kubesent.evidence import Evidence
+
+# kubelet: `Error: configmap "N" not found`, `Error: couldn't find key K in ConfigMap NS/N` (FACTS.md §2).
+_MISSING_OBJECT = compile_pattern(r'(?i)(configmap|secret)s? "([a-z0-9.-]{1,253})" not found')
+_MISSING_KEY = compile_pattern(r"couldn't find key ([-._a-zA-Z0-9]{1,253}) in (ConfigMap|Secret) ([a-z0-9.-]{1,253})/([a-z0-9.-]{1,253})")
+_NON_ROOT = compile_pattern(r"container has runAsNonRoot and image (?:will run as root|has non-numeric user)")
+_EXEC_FORMAT = compile_pattern(r"(?i)exec format error")
+_NOT_IN_PATH = compile_pattern(r'(?i)executable file not found in \$PATH|no such file or directory|exec: "[^"]*": stat')
+_PERMISSION = compile_pattern(r"(?i)permission denied")
+_PVC = compile_pattern(r'(?i)persistentvolumeclaim "[^"]+" not found|unbound|timed out waiting for the condition|'
+                       r"AttachVolume|Multi-Attach error|volume is already exclusively attached")
+
+
+def _texts(evidence: Evidence) -> list[str]:
+    texts = [evidence.event_message]
+    texts += [c.waiting_message for c in evidence.containers if c.waiting_message]
+    texts += [e.message for e in evidence.events if e.type == "Warning"]
+    return texts
+
+
+def _missing(evidence: Evidence) -> tuple[str, str, str | None, str] | None:
+    """(kind, name, key, quoted line) of the first missing ConfigMap/Secret/key the messages name."""
+    for text in _texts(evidence):
+        if match := _MISSING_KEY.search(text):
+            return match.group(2), match.group(4), match.group(1), text.strip()[:300]
+        if match := _MISSING_OBJECT.search(text):
+            kind = "ConfigMap" if match.group(1).lower() == "configmap" else "Secret"
+            return kind, match.group(2), None, text.strip()[:300]
+    for label, exists in evidence.config_objects.items():
+        if not exists:
+            kind, name = label.split("/", 1)
+            return kind, name, None, f"{label} referenced by the pod does not exist"
+    return None
+
+
+def config_missing(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
+    """CreateContainerConfigError or FailedMount naming a missing ConfigMap, Secret or key."""
+    del context
+    if evidence.category not in (Category.CONFIG_MISSING, Category.MOUNT_FAILURE):
+        return None
+    found = _missing(evidence)
+    if found is None:
+        return None
+    kind, name, key, line = found
+    refs = [c.name for c in evidence.containers for r in c.config_refs if r.kind == kind and r.name == name]
+    container = refs[0] if refs else evidence.focus_container
+    what = f"key {key!r} in {kind} {evidence.namespace}/{name}" if key else f"{kind} {evidence.namespace}/{name}"
+    return Diagnosis(category=evidence.category, confidence=95, evidence=(line,), source="rule:config_missing",
+                     root_cause=(f"The pod cannot start: {what} does not exist. Create it (or fix the reference in "
+                                 "the workload, or mark it optional)."),
+                     remedy=Remedy(kind=RemedyKind.ADD_MISSING_CONFIG, container=container, config_kind=kind,
+                                   config_name=name, config_key=key))
+
+
+def volume_failure(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
+    """FailedMount not about ConfigMaps/Secrets: storage is not a manifest fix KubeSent can make."""
+    del context
+    if evidence.category is not Category.MOUNT_FAILURE:
+        return None
+    line = next((t.strip()[:300] for t in _texts(evidence) if _PVC.search(t)), evidence.event_message.strip()[:300])
+    return Diagnosis(category=Category.MOUNT_FAILURE, remedy=ESCALATE, confidence=80, evidence=(line,),
+                     source="rule:volume_failure",
+                     root_cause="A volume of the pod cannot be attached or mounted (storage provisioning, attachment "
+                                "or the node). A person must check the PersistentVolumeClaim and the storage class.")
+
+
+def security_context(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
+    """runAsNonRoot against an image that runs as root (CreateContainerConfigError)."""
+    del context
+    if evidence.category not in (Category.CONFIG_MISSING, Category.CONTAINER_CREATE):
+        return None
+    line = next((t.strip()[:300] for t in _texts(evidence) if _NON_ROOT.search(t)), None)
+    if line is None:
+        return None
+    return Diagnosis(category=evidence.category, confidence=92, evidence=(line,), source="rule:security_context",
+                     remedy=Remedy(kind=RemedyKind.FIX_SECURITY_CONTEXT, container=evidence.focus_container),
+                     root_cause=(f"Container {evidence.focus_container} must run as non-root, but its image runs as "
+                                 "root (or names its user by name). Set securityContext.runAsUser to a non-zero UID "
+                                 "the image supports, or use a non-root image."))
+
+
+def container_create(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
+    """CreateContainerError / RunContainerError: wrong architecture, missing executable, permissions."""
+    del context
+    if evidence.category is not Category.CONTAINER_CREATE:
+        return None
+    facts = evidence.focus
+    texts = _texts(evidence) + ([facts.logs_previous, facts.logs_current] if facts else [])
+    name = evidence.focus_container
+    for pattern, kind, cause, confidence in (
+        (_EXEC_FORMAT, RemedyKind.FIX_IMAGE_REFERENCE, "the image's binary is built for another CPU architecture "
+         "than the node's (exec format error); use a multi-arch image or the right platform", 92),
+        (_NOT_IN_PATH, RemedyKind.FIX_COMMAND_OR_ARGS, "the command to run does not exist in the image; fix "
+         "command/args in the workload", 90),
+        (_PERMISSION, RemedyKind.FIX_COMMAND_OR_ARGS, "the command cannot be executed (permission denied); make the "
+         "entrypoint executable or fix command/args", 80),
+    ):
+        line = next((t.strip()[:300] for text in texts for t in text.splitlines() if pattern.search(t)), None)
+        if line:
+            return Diagnosis(category=Category.CONTAINER_CREATE, remedy=Remedy(kind=kind, container=name),
+                             root_cause=f"Container {name} cannot start: {cause}.", confidence=confidence,
+                             evidence=(line,), source="rule:container_create")
+    return None

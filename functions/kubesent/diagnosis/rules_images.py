@@ -1,0 +1,79 @@
+"""Rules for image failures: not found, auth, rate limits, bad names, wrong architecture. Pure.
+
+Kubelet reports pulls as ``Failed`` events: ``Failed to pull image "I": ...`` then ``Error: ErrImagePull``
+(FACTS.md §2). The runtime's words differ (containerd, CRI-O, Docker Hub, GCR, ECR), so each
+signature lists the common phrasings.
+"""
+
+from __future__ import annotations
+
+from kubesent.diagnosis.context import RuleContext
+from kubesent.diagnosis.schema import ESCALATE, Category, Diagnosis, Remedy, RemedyKind
+from kubesent.diagnosis.text import compile_pattern, find_line
+from kubesent.evidence import Evidence
+
+_RATE_LIMIT = compile_pattern(r"(?i)toomanyrequests|too many requests|rate limit|429 ")
+_AUTH = compile_pattern(r"(?i)401 unauthorized|403 forbidden|authorization failed|authentication required|"
+                        r"no basic auth credentials|unauthorized:|denied: permission|failed to fetch anonymous token|"
+                        r"failed to authorize|access denied|requested access to the resource is denied")
+_NOT_FOUND = compile_pattern(r"(?i)code = NotFound|manifest unknown|: not found|not found: manifest|"
+                             r"manifest for \S+ not found|name unknown|repository \S+ not found|does not exist")
+_AMBIGUOUS = compile_pattern(r"(?i)pull access denied|repository does not exist or may require")
+_NETWORK = compile_pattern(r"(?i)no such host|i/o timeout|connection refused|network is unreachable|"
+                           r"TLS handshake timeout|x509:|certificate signed by unknown authority|context deadline exceeded")
+_INVALID = compile_pattern(r"(?i)InvalidImageName|invalid reference format|couldn't parse image")
+_NEVER_PULL = compile_pattern(r"ErrImageNeverPull|imagePullPolicy is \"?Never\"?")
+_ARCH = compile_pattern(r"(?i)no match for platform in manifest|no matching manifest for")
+
+
+def _texts(evidence: Evidence) -> list[str]:
+    texts = [evidence.event_message]
+    if evidence.focus is not None:
+        texts.append(evidence.focus.waiting_message)
+    texts += [event.message for event in evidence.events if event.reason in ("Failed", "BackOff", "ErrImageNeverPull")]
+    return texts
+
+
+def image_pull(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
+    """Tell a missing image from an auth failure, a rate limit, a bad name and a network fault."""
+    del context
+    if evidence.category is not Category.IMAGE_PULL:
+        return None
+    facts = evidence.focus
+    name = facts.name if facts else None
+    image = facts.image if facts else "?"
+    texts = _texts(evidence)
+
+    def diagnosis(kind: RemedyKind, cause: str, confidence: int, line: str | None, **params: str) -> Diagnosis:
+        remedy = Remedy(kind=kind, container=name, **params) if kind is not RemedyKind.ESCALATE else ESCALATE
+        return Diagnosis(category=Category.IMAGE_PULL, root_cause=cause, remedy=remedy, confidence=confidence,
+                         evidence=(line,) if line else (), source="rule:image_pull")
+
+    if (line := find_line(_INVALID, *texts)) or (facts and facts.waiting_reason == "InvalidImageName"):
+        return diagnosis(RemedyKind.FIX_IMAGE_REFERENCE, f"The image reference {image!r} of container {name} is not a "
+                         "valid image name. Fix the reference in the workload.", 95, line or f"waiting: InvalidImageName")
+    if (line := find_line(_NEVER_PULL, *texts)) or (facts and facts.waiting_reason == "ErrImageNeverPull"):
+        return diagnosis(RemedyKind.FIX_IMAGE_REFERENCE, f"Container {name} uses imagePullPolicy Never but image "
+                         f"{image!r} is not on the node. Preload it or change the pull policy.", 90,
+                         line or "waiting: ErrImageNeverPull")
+    if line := find_line(_RATE_LIMIT, *texts):
+        return diagnosis(RemedyKind.ESCALATE, f"The registry rate-limited pulls of {image!r}. This is not a manifest "
+                         "problem: authenticate pulls, use a mirror, or wait.", 90, line)
+    if line := find_line(_ARCH, *texts):
+        return diagnosis(RemedyKind.FIX_IMAGE_REFERENCE, f"Image {image!r} has no build for this node's platform. "
+                         "Use a multi-arch image or one built for the node's architecture.", 90, line)
+    if line := find_line(_AUTH, *texts):
+        return diagnosis(RemedyKind.ADD_IMAGE_PULL_SECRET, f"The registry refused to serve {image!r} without valid "
+                         "credentials. Add (or fix) an imagePullSecret for this registry, or grant the node's "
+                         "identity read access.", 88, line)
+    if line := find_line(_AMBIGUOUS, *texts):
+        return diagnosis(RemedyKind.FIX_IMAGE_REFERENCE, f"Pulling {image!r} was denied: the repository does not "
+                         "exist or needs credentials. Check the image name and tag first; if they are right, add "
+                         "an imagePullSecret.", 75, line)
+    if line := find_line(_NOT_FOUND, *texts):
+        return diagnosis(RemedyKind.FIX_IMAGE_REFERENCE, f"Image {image!r} of container {name} does not exist in its "
+                         "registry (the tag or repository is wrong). Fix the image reference.", 92, line)
+    if line := find_line(_NETWORK, *texts):
+        return diagnosis(RemedyKind.ESCALATE, f"The node could not reach the registry for {image!r} (network, DNS or "
+                         "TLS). This is not a manifest problem.", 85, line)
+    return None

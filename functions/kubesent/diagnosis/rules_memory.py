@@ -1,0 +1,212 @@
+"""Rules for memory failures: OOM kills (VPA-style bump, or escalate/propose) and evictions.
+
+Pure: reads Evidence and RuleContext only. Listed in ``rules.RULES``.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from kubesent import quantity
+from kubesent.diagnosis.context import VPA_MARGIN_BYTES, VPA_MARGIN_FACTOR, RuleContext
+from kubesent.diagnosis.schema import ESCALATE, Category, Diagnosis, Remedy, RemedyKind
+from kubesent.diagnosis.text import compile_pattern, find_line
+from kubesent.evidence import ContainerFacts, Evidence
+
+# A container that ran this long before its OOM kill grew into the limit: more memory delays a leak.
+LEAK_UPTIME_SECONDS = 3600
+# Samples of a memory figure in the logs needed to call a trend, and the growth that makes it a leak.
+LEAK_MIN_SAMPLES = 4
+LEAK_GROWTH_FACTOR = 1.5
+# A JVM heap above this share of the container limit leaves no room for metaspace, threads and buffers.
+HEAP_SHARE_OF_LIMIT = 0.9
+
+_MEMORY_FIGURE = compile_pattern(
+    r"(?i)(?:heap|memory|mem|rss|used|usage|allocated)[^0-9\n]{0,40}?([0-9]+(?:\.[0-9]+)?)\s?(KiB|MiB|GiB|KB|MB|GB|kB|Ki|Mi|Gi|K|M|G|bytes|B)\b")
+_UNITS = {"b": 1, "bytes": 1, "k": 1024, "kb": 1000, "kib": 1024, "ki": 1024, "m": 2**20, "mb": 10**6,
+          "mib": 2**20, "mi": 2**20, "g": 2**30, "gb": 10**9, "gib": 2**30, "gi": 2**30}
+_HEAP_OOM = compile_pattern(r"java\.lang\.OutOfMemoryError|JavaScript heap out of memory|FATAL ERROR: .*heap limit")
+
+
+def uptime_seconds(facts: ContainerFacts) -> float | None:
+    last = facts.last_terminated or facts.terminated
+    if last is None or not last.started_at or not last.finished_at:
+        return None
+    try:
+        started = datetime.fromisoformat(str(last.started_at).replace("Z", "+00:00"))
+        finished = datetime.fromisoformat(str(last.finished_at).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (finished - started).total_seconds()
+
+
+def _steady_growth(log: str) -> bool:
+    values = []
+    for line in log.splitlines()[-500:]:
+        match = _MEMORY_FIGURE.search(line)
+        if match:
+            values.append(float(match.group(1)) * _UNITS.get(match.group(2).lower(), 1))
+    if len(values) < LEAK_MIN_SAMPLES or values[0] <= 0:
+        return False
+    rising = sum(1 for a, b in zip(values, values[1:]) if b >= a)
+    return rising >= 0.8 * (len(values) - 1) and values[-1] >= LEAK_GROWTH_FACTOR * values[0]
+
+
+def heap_flag_bytes(flags: tuple[str, ...]) -> int | None:
+    """The heap ceiling a runtime flag sets, in bytes (the last flag wins, as in the JVM)."""
+    result = None
+    for flag in flags:
+        if flag.startswith("-Xmx"):
+            text = flag[4:]
+            unit = text[-1].lower() if text and text[-1].isalpha() else ""
+            number = int(text[:-1] if unit else text)
+            result = number * {"": 1, "k": 1024, "m": 2**20, "g": 2**30}[unit]
+        elif flag.startswith("--max-old-space-size="):
+            result = int(flag.split("=", 1)[1]) * 2**20
+    return result
+
+
+def needed_memory_bytes(limit_bytes: int, request_bytes: int) -> int:
+    """The VPA rule with ``used = max(request, limit)``: an OOM kill means the peak reached the limit."""
+    used = max(limit_bytes, request_bytes)
+    return math.ceil(max(used + VPA_MARGIN_BYTES, used * VPA_MARGIN_FACTOR))
+
+
+def oom_killed(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
+    """OOMKilled (exit 137) in lastState: raise the limit by the VPA rule, within the bounds."""
+    if evidence.category is not Category.OOM_KILLED:
+        return None
+    facts = evidence.focus
+    if facts is None or not _oom(facts):
+        facts = next((c for c in evidence.containers if _oom(c)), None)
+    if facts is None:
+        return None
+    quote = (f"container {facts.name}: lastState.terminated.reason=OOMKilled, exitCode="
+             f"{(facts.last_terminated or facts.terminated).exit_code}, restarts={facts.restart_count}")  # type: ignore[union-attr]
+
+    def escalate(cause: str, confidence: int = 90) -> Diagnosis:
+        return Diagnosis(category=Category.OOM_KILLED, root_cause=cause, remedy=ESCALATE,
+                         confidence=confidence, evidence=(quote,), source="rule:oom_killed")
+
+    limit_text = facts.limits.get("memory")
+    if not limit_text:
+        return escalate(f"Container {facts.name} was OOM-killed with no memory limit: the node or the pod's "
+                        "cgroup ran out of memory. Set a memory request and limit from observed usage.")
+    limit = quantity.parse_bytes(limit_text)
+    request = quantity.parse_bytes(facts.requests.get("memory", "0") or "0")
+    previous = context.last_remediation or {}
+    if previous.get("remedy") == RemedyKind.RAISE_MEMORY_LIMIT and previous.get("container") == facts.name \
+            and previous.get("templateHash") and previous.get("templateHash") != evidence.template_hash:
+        return escalate(f"Container {facts.name} is still OOM-killed after KubeSent raised its memory limit "
+                        f"(previously {previous.get('previous', {}).get('memory_limit', '?')}): the bump did not "
+                        "help. Investigate memory use; roll back if needed.", 95)
+    heap = heap_flag_bytes(facts.heap_flags)
+    if heap is not None and heap >= HEAP_SHARE_OF_LIMIT * limit:
+        return Diagnosis(category=Category.OOM_KILLED, remedy=Remedy(kind=RemedyKind.FIX_COMMAND_OR_ARGS,
+                                                                     container=facts.name),
+                         root_cause=(f"Container {facts.name} sets a heap of {quantity.format_bytes(heap)} "
+                                     f"({', '.join(facts.heap_flags)}) against a memory limit of {limit_text}: the "
+                                     "runtime is allowed to grow past the cgroup limit. Lower the heap flag (or use "
+                                     "-XX:MaxRAMPercentage) so heap plus overhead fits the limit."),
+                         confidence=90, evidence=(quote, f"heap flags: {' '.join(facts.heap_flags)}"),
+                         source="rule:oom_killed")
+    if limit >= context.memory_ceiling_bytes:
+        return escalate(f"Container {facts.name} was OOM-killed at {limit_text}, already at or above the "
+                        f"ceiling of {quantity.format_bytes(context.memory_ceiling_bytes)}: a person must decide.")
+    needed = needed_memory_bytes(limit, request)
+    capped = min(needed, context.memory_ceiling_bytes)
+    original = previous.get("original", {}).get(f"memory_limit/{facts.name}") if isinstance(previous.get("original"), dict) else None
+    if original:
+        cap_total = int(quantity.parse_bytes(str(original)) * context.max_total_increase_factor)
+        if limit >= cap_total:
+            return escalate(f"Container {facts.name} already had its memory limit raised from {original} to "
+                            f"{limit_text}, the most KubeSent may add in total: a person must decide.")
+        capped = min(capped, cap_total)
+    new_limit = quantity.format_bytes(capped)
+    propose_only = None
+    uptime = uptime_seconds(facts)
+    log = facts.logs_previous or facts.logs_current
+    if uptime is not None and uptime >= LEAK_UPTIME_SECONDS:
+        propose_only = (f"the container ran {uptime / 3600:.1f} h before the kill: usage grew into the limit, "
+                        "which looks like a leak that more memory only delays")
+    elif _steady_growth(log):
+        propose_only = "the logs show memory growing steadily until the kill, which looks like a leak"
+    cause = (f"Container {facts.name} was OOM-killed (exit 137) at its memory limit of {limit_text}. By the VPA "
+             f"rule (max(used + 100Mi, used × 1.2)) it needs at least {quantity.format_bytes(needed)}; proposed "
+             f"limit {new_limit}.")
+    if capped < needed:
+        cause += f" Capped by the ceiling of {quantity.format_bytes(context.memory_ceiling_bytes)}."
+    if propose_only:
+        cause += f" Not applied automatically: {propose_only}."
+    lines = [quote]
+    growth_line = find_line(_MEMORY_FIGURE, log) if propose_only else None
+    if growth_line:
+        lines.append(growth_line)
+    return Diagnosis(category=Category.OOM_KILLED, root_cause=cause,
+                     remedy=Remedy(kind=RemedyKind.RAISE_MEMORY_LIMIT, container=facts.name, memory_limit=new_limit),
+                     confidence=95 if not propose_only else 80, evidence=tuple(lines), source="rule:oom_killed",
+                     propose_only=propose_only)
+
+
+def heap_exhausted(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
+    """A runtime's own heap limit was hit (Java OutOfMemoryError, Node heap limit) without an OOM kill."""
+    del context
+    if evidence.category is not Category.CRASH_LOOP or evidence.focus is None:
+        return None
+    facts = evidence.focus
+    line = find_line(_HEAP_OOM, facts.logs_previous, facts.logs_current)
+    if line is None:
+        return None
+    flags = f" ({', '.join(facts.heap_flags)})" if facts.heap_flags else ""
+    return Diagnosis(category=Category.CRASH_LOOP, remedy=Remedy(kind=RemedyKind.FIX_COMMAND_OR_ARGS, container=facts.name),
+                     root_cause=(f"Container {facts.name} exhausted its runtime heap{flags} and exited; the container "
+                                 f"limit is {facts.limits.get('memory', 'unset')}. Raise the heap flag within the "
+                                 "limit (and the limit with it if needed), or find the leak."),
+                     confidence=85, evidence=(line,), source="rule:heap_exhausted")
+
+
+def _oom(facts: ContainerFacts) -> bool:
+    last = facts.last_terminated or facts.terminated
+    return last is not None and last.reason == "OOMKilled"
+
+
+_EVICTION_USAGE = compile_pattern(r"Container ([a-z0-9]([-a-z0-9]*[a-z0-9])?) was using ([0-9]+[A-Za-z]*), request is ([0-9]+[A-Za-z]*)")
+_EVICTION_RESOURCE = compile_pattern(r"low on resource: ([a-z-]+)")
+
+
+def evicted(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
+    """Evicted under node pressure: requests below real usage (propose raising them) or node trouble."""
+    if evidence.category is not Category.EVICTED:
+        return None
+    message = evidence.event_message or evidence.pod_message
+    resource_match = _EVICTION_RESOURCE.search(message)
+    resource = resource_match.group(1) if resource_match else "unknown"
+    quote = message.strip()[:300]
+    usage = _EVICTION_USAGE.search(message)
+    if resource == "memory" and usage is not None:
+        container, used_text, request_text = usage.group(1), usage.group(3), usage.group(4)
+        try:
+            used, request = quantity.parse_bytes(used_text), quantity.parse_bytes(request_text)
+        except quantity.QuantityError:
+            used = request = 0
+        facts = evidence.container(container)
+        if facts is not None and used > request:
+            new_request = min(needed_memory_bytes(used, 0), context.memory_ceiling_bytes)
+            limit = facts.limits.get("memory")
+            new_limit = None
+            if limit and quantity.parse_bytes(limit) < new_request:
+                new_limit = quantity.format_bytes(new_request)
+            return Diagnosis(
+                category=Category.EVICTED,
+                root_cause=(f"The node ran low on memory and evicted the pod: container {container} used {used_text} "
+                            f"against a request of {request_text}. Pods using more than they request are evicted "
+                            f"first; raise the memory request to about {quantity.format_bytes(new_request)}."),
+                remedy=Remedy(kind=RemedyKind.RAISE_MEMORY_LIMIT, container=container,
+                              memory_request=quantity.format_bytes(new_request), memory_limit=new_limit),
+                confidence=80, evidence=(quote,), source="rule:evicted",
+                propose_only="an eviction is the node's decision: requests are changed by a person")
+    return Diagnosis(category=Category.EVICTED, remedy=ESCALATE, confidence=85, evidence=(quote,),
+                     root_cause=(f"The node ran low on {resource} and evicted the pod. No container of this pod used "
+                                 "more than it requested, so the fault is the node's capacity or another workload."),
+                     source="rule:evicted")

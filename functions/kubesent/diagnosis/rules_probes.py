@@ -1,0 +1,118 @@
+"""Rules for probe failures: fix the probe only when the probe itself is wrong. Pure.
+
+Wrong port (not a port the container declares), wrong path (404), or a start-up slower than the
+liveness probe allows. A probe answering 5xx means the app is failing: escalate, never loosen it.
+"""
+
+from __future__ import annotations
+
+import math
+
+from kubesent.diagnosis.context import RuleContext
+from kubesent.diagnosis.schema import ESCALATE, MAX_PROBE_SECONDS, Category, Diagnosis, Remedy, RemedyKind
+from kubesent.diagnosis.text import compile_pattern, find_line
+from kubesent.evidence import ContainerFacts, Evidence, ProbeFacts
+
+_PROBE_KIND = compile_pattern(r"^(Liveness|Readiness|Startup) probe (?:failed|errored)")
+_STATUS = compile_pattern(r"statuscode: ([0-9]{3})")
+_REFUSED = compile_pattern(r"(?i)connection refused|connect: connection reset|no route to host")
+_TIMEOUT = compile_pattern(r"(?i)context deadline exceeded|Client\.Timeout exceeded|timeout|timed out")
+# Spring Boot, Quarkus, Micronaut, Node/Express, Go servers: how apps announce they finished starting.
+_STARTED_IN = compile_pattern(r"(?i)started \S*.{0,80}? in ([0-9]+(?:\.[0-9]+)?) ?(ms|milliseconds|s|seconds|sec)\b")
+_STARTING = compile_pattern(r"(?i)starting|initiali[sz]ing|loading|warming|migrat|bootstrapping|connecting")
+# Margin on an observed start-up time, for a slower node or a cold cache.
+STARTUP_MARGIN_FACTOR = 1.5
+STARTUP_MARGIN_SECONDS = 10
+
+
+def _probe(facts: ContainerFacts, name: str) -> ProbeFacts | None:
+    return next((p for p in facts.probes if p.name == name), None)
+
+
+def _declared(facts: ContainerFacts, port: int | str | None) -> bool:
+    return any(port in (number, name) for name, number in facts.ports)
+
+
+def probe_failure(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
+    del context
+    if evidence.category is not Category.PROBE_FAILURE or evidence.focus is None:
+        return None
+    facts, message = evidence.focus, evidence.event_message
+    kind_match = _PROBE_KIND.search(message)
+    if kind_match is None:
+        return None
+    probe_name = kind_match.group(1).lower()
+    probe = _probe(facts, probe_name)
+    quote = message.strip()[:300]
+
+    def diagnosis(remedy: Remedy, cause: str, confidence: int, *lines: str) -> Diagnosis:
+        return Diagnosis(category=Category.PROBE_FAILURE, remedy=remedy, root_cause=cause, confidence=confidence,
+                         evidence=(quote, *lines), source="rule:probe_failure")
+
+    status = _STATUS.search(message)
+    if status and status.group(1).startswith("5"):
+        return diagnosis(ESCALATE, f"The app in {facts.name} answers its {probe_name} probe with HTTP "
+                         f"{status.group(1)}: the app itself reports it is unhealthy. Loosening the probe would hide "
+                         "it; investigate the app and its dependencies.", 85)
+    if probe is None:
+        return None
+
+    if probe.handler in ("httpGet", "tcpSocket", "grpc") and facts.ports and not _declared(facts, probe.port) \
+            and _REFUSED.search(message):
+        declared = [number for _, number in facts.ports]
+        port = declared[0] if len(declared) == 1 else None
+        return diagnosis(Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe=probe_name,  # type: ignore[arg-type]
+                                probe_port=port),
+                         f"The {probe_name} probe of {facts.name} targets port {probe.port}, which the container "
+                         f"does not declare (it declares {', '.join(map(str, declared))}); connections are refused. "
+                         "Point the probe at the port the app listens on.", 88)
+    if status and status.group(1) == "404":
+        return diagnosis(Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe=probe_name),  # type: ignore[arg-type]
+                         f"The {probe_name} probe of {facts.name} requests {probe.path!r}, which the app answers "
+                         "with 404 Not Found: the probe path is wrong.", 85)
+    slow = _slow_start(facts, probe, probe_name)
+    if slow is not None:
+        return slow if not slow.evidence else diagnosis(slow.remedy, slow.root_cause, slow.confidence, *slow.evidence)
+    if _TIMEOUT.search(message) and probe.timeout_seconds <= 1:
+        return diagnosis(Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe=probe_name,  # type: ignore[arg-type]
+                                probe_timeout_seconds=5),
+                         f"The {probe_name} probe of {facts.name} times out with timeoutSeconds={probe.timeout_seconds}."
+                         " A 1 s timeout fails on any pause (GC, a busy CPU); 5 s is a common setting. If the "
+                         "endpoint is slow because the app is overloaded, fix that instead.", 70)
+    return None
+
+
+def _slow_start(facts: ContainerFacts, probe: ProbeFacts, probe_name: str) -> Diagnosis | None:
+    """Liveness kills a container that was still starting: raise initialDelaySeconds to fit start-up."""
+    if probe_name != "liveness" or facts.restart_count == 0:
+        return None
+    if any(p.name == "startup" for p in facts.probes):
+        return None
+    log = facts.logs_previous or facts.logs_current
+    started = _STARTED_IN.search(log) if log else None
+    budget = probe.initial_delay_seconds + probe.period_seconds * probe.failure_threshold
+    if started:
+        seconds = float(started.group(1)) / (1000 if started.group(2).lower() in ("ms", "milliseconds") else 1)
+        if seconds <= budget:
+            return None
+        delay = min(MAX_PROBE_SECONDS, math.ceil(max(seconds * STARTUP_MARGIN_FACTOR, seconds + STARTUP_MARGIN_SECONDS)))
+        return Diagnosis(
+            category=Category.PROBE_FAILURE, confidence=92, source="rule:probe_failure",
+            evidence=(started.group(0)[:300],),
+            remedy=Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe="liveness",
+                          probe_initial_delay_seconds=delay),
+            root_cause=(f"{facts.name} needs about {seconds:.0f} s to start, but its liveness probe starts failing "
+                        f"it after {budget} s (initialDelaySeconds {probe.initial_delay_seconds} + "
+                        f"{probe.failure_threshold} × {probe.period_seconds} s), so it is killed while starting. "
+                        f"Raise initialDelaySeconds to {delay}."))
+    last = find_line(_STARTING, log) if log else None
+    if last is not None and not facts.ready and _REFUSED.search(log) is None:
+        delay = min(MAX_PROBE_SECONDS, max(2 * probe.initial_delay_seconds, probe.initial_delay_seconds + 30))
+        return Diagnosis(
+            category=Category.PROBE_FAILURE, confidence=70, source="rule:probe_failure", evidence=(last,),
+            remedy=Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe="liveness",
+                          probe_initial_delay_seconds=delay),
+            root_cause=(f"{facts.name} is killed by its liveness probe while its log still shows start-up work, "
+                        f"within {budget} s of starting. It may need longer to start: consider initialDelaySeconds "
+                        f"{delay} or a startupProbe."))
+    return None

@@ -1,0 +1,209 @@
+"""The incident ledger seam: claims, cooldowns, recurrence, circuit breaker, model cache, audit.
+
+Implementations: ``ledger.memory.MemoryLedger`` (one process: tests, replay) and
+``ledger.firestore.FirestoreLedger`` (production; the only importer of ``google.cloud.firestore``).
+Both must pass the same contract tests. Backend faults raise ``errors.LedgerUnavailable`` so the
+message is retried; nothing is ever remediated without a won claim.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class IncidentKey:
+    """One incident: every pod of one workload template failing the same way is the same incident."""
+
+    cluster: str
+    namespace: str
+    owner_kind: str
+    owner_name: str
+    container: str
+    category: str
+    template_hash: str
+
+    @property
+    def id(self) -> str:
+        """A document-id-safe digest of the key (names may contain ``/`` or be long)."""
+        text = "\x1f".join((self.cluster, self.namespace, self.owner_kind, self.owner_name,
+                            self.container, self.category, self.template_hash))
+        return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+    @property
+    def workload_id(self) -> str:
+        text = "\x1f".join((self.cluster, self.namespace, self.owner_kind, self.owner_name))
+        return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+    def describe(self) -> str:
+        return (f"{self.cluster or '-'}/{self.namespace}/{self.owner_kind}/{self.owner_name}"
+                f"/{self.container or '-'}/{self.category}/{self.template_hash or '-'}")
+
+
+class Verdict(StrEnum):
+    """What the ledger says about a new event, in the order it is checked."""
+
+    PROCEED = "proceed"
+    """This handler won the claim: diagnose and decide."""
+    DUPLICATE = "duplicate"
+    """Another handler holds a live claim, or the incident was already handled: ignore."""
+    COOLDOWN = "cooldown"
+    """Same failure on the same (pre-patch) template shortly after a remediation: ignore."""
+    RECURRENCE = "recurrence"
+    """Same failure came back on the patched template: the fix did not work; escalate."""
+    BREAKER = "breaker"
+    """Too many workloads failing in the scope: systemic; escalate once, then hold."""
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """A patch KubeSent wrote (or would have written, in dry-run) to a workload."""
+
+    incident_id: str
+    category: str
+    remedy: str
+    action: str  # applied | dry_run
+    at: datetime
+    template_hash: str
+    """Pod-template hash of the failing pods before the patch."""
+    previous: dict[str, Any]
+    """Pre-patch values of every field the patch changed, for a rollback."""
+    patch: dict[str, Any]
+    total_factor: float = 1.0
+    """Product of all limit increases made by KubeSent on this workload so far."""
+    ineffective: bool = False
+    """Set by ``admit`` when the same failure came back on the patched template (RECURRENCE)."""
+
+
+@dataclass(frozen=True)
+class Admission:
+    verdict: Verdict
+    reason: str
+    last_remediation: Remediation | None = None
+    breaker_first: bool = False
+    """For BREAKER: this event tripped it (escalate); later ones only hold remediation."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The ledger's knobs (copied from ``kubesent.settings.Settings``)."""
+
+    lease_seconds: int = 300
+    cooldown_seconds: int = 1800
+    recurrence_window_seconds: int = 86400
+    breaker_namespace_workloads: int = 5
+    breaker_cluster_workloads: int = 15
+    breaker_window_seconds: int = 300
+    ttl_days: int = 30
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Ledger(Protocol):
+    """Shared incident state. All methods take ``now`` so tests control the clock."""
+
+    def admit(self, key: IncidentKey, *, now: datetime) -> Admission:
+        """Claim the incident and judge it, atomically per incident key.
+
+        1. Claim with create-if-absent. A live claim (lease not expired) or a completed incident
+           → DUPLICATE. An expired lease is taken over by exactly one handler.
+        2. The workload's last remediation, same category: within the cooldown and with the same
+           template hash → COOLDOWN; with a different template hash within the recurrence window →
+           RECURRENCE (the remediation is marked ``ineffective``).
+        3. Circuit breaker: count distinct failing workloads in the namespace and the cluster within
+           the window (this one included); over a limit → BREAKER (``breaker_first`` for the event
+           that tripped it; it stays open for the window).
+        Any verdict but PROCEED still leaves the claim in place, so redeliveries are duplicates.
+        """
+        ...
+
+    def cached_diagnosis(self, key: IncidentKey) -> dict[str, Any] | None:
+        """The model's validated answer for this incident, shared across instances."""
+        ...
+
+    def store_diagnosis(self, key: IncidentKey, answer: dict[str, Any], *, now: datetime) -> None:
+        ...
+
+    def record_remediation(self, key: IncidentKey, remediation: Remediation) -> None:
+        """Remember a remediation on the workload, for cooldown, recurrence and rollback."""
+        ...
+
+    def last_remediation(self, key: IncidentKey) -> Remediation | None:
+        """The workload's most recent remediation, any category."""
+        ...
+
+    def complete(self, key: IncidentKey, record: dict[str, Any], *, now: datetime) -> None:
+        """Mark the claim done and store the audit record (with a TTL field ``expireAt``)."""
+        ...
+
+    def release(self, key: IncidentKey) -> None:
+        """Drop a claim after a transient failure so the redelivery can take it at once."""
+        ...
+
+
+# ---- Shared judgement: pure functions both implementations call, so their verdicts cannot drift.
+
+
+def judge_history(key: IncidentKey, last: Remediation | None, *, now: datetime,
+                  settings: Settings) -> Admission | None:
+    """Step 2 of ``Ledger.admit``: COOLDOWN or RECURRENCE from the workload's last remediation.
+
+    ``None`` means "go on to the breaker". A RECURRENCE admission carries the remediation already
+    marked ``ineffective``; the caller persists the mark.
+    """
+    if last is None or last.category != key.category:
+        return None
+    age_seconds = (now - last.at).total_seconds()
+    if last.template_hash == key.template_hash:
+        if age_seconds < settings.cooldown_seconds:
+            return Admission(Verdict.COOLDOWN,
+                             f"cooldown: {last.remedy} ({last.action}) {age_seconds:.0f} s ago on the same "
+                             f"template; cooldown is {settings.cooldown_seconds} s",
+                             last_remediation=last)
+        return None
+    if age_seconds < settings.recurrence_window_seconds:
+        return Admission(Verdict.RECURRENCE,
+                         f"recurrence: {key.category} came back on template {key.template_hash or '-'} "
+                         f"{age_seconds:.0f} s after {last.remedy} ({last.action}) patched template "
+                         f"{last.template_hash or '-'}; the remediation was ineffective",
+                         last_remediation=replace(last, ineffective=True))
+    return None
+
+
+def judge_breaker(*, namespace_count: int, cluster_count: int, namespace_open: bool, cluster_open: bool,
+                  settings: Settings) -> tuple[str, str]:
+    """Step 3 of ``Ledger.admit``: which scopes to trip, given distinct failing-workload counts.
+
+    Returns ``(namespace_action, cluster_action)``, each ``"open"`` (already tripped and still
+    within its window), ``"trip"`` (over the limit: try to win the trip marker) or ``""``.
+    """
+    def action(count: int, is_open: bool, limit: int) -> str:
+        return "open" if is_open else ("trip" if count > limit else "")
+    return (action(namespace_count, namespace_open, settings.breaker_namespace_workloads),
+            action(cluster_count, cluster_open, settings.breaker_cluster_workloads))
+
+
+def breaker_admission(*, namespace_action: str, cluster_action: str, namespace_won: bool, cluster_won: bool,
+                      namespace_count: int, cluster_count: int, key: IncidentKey,
+                      settings: Settings) -> Admission:
+    """The admission for step 3, once the trip markers were tried (``*_won``: this event created it)."""
+    reasons = []
+    if namespace_action:
+        reasons.append(f"{namespace_count} workloads failing in namespace {key.namespace} within "
+                       f"{settings.breaker_window_seconds} s (limit {settings.breaker_namespace_workloads})")
+    if cluster_action:
+        reasons.append(f"{cluster_count} workloads failing in cluster {key.cluster or '-'} within "
+                       f"{settings.breaker_window_seconds} s (limit {settings.breaker_cluster_workloads})")
+    if not reasons:
+        return Admission(Verdict.PROCEED, "claimed: first handler for this incident")
+    return Admission(Verdict.BREAKER, "breaker: " + "; ".join(reasons),
+                     breaker_first=namespace_won or cluster_won)
+
+
+def breaker_scopes(key: IncidentKey) -> tuple[str, str]:
+    """Document-id-safe ids of the key's breaker scopes: (its namespace, its cluster)."""
+    return (IncidentKey(key.cluster, key.namespace, "", "", "", "breaker-namespace", "").id,
+            IncidentKey(key.cluster, "", "", "", "", "breaker-cluster", "").id)

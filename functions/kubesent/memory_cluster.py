@@ -1,0 +1,106 @@
+"""An in-memory ``cluster_api.Cluster`` over an incident bundle's objects: replay's cluster.
+
+The bundle *is* the cluster (DESIGN.md, replay contract). Patches use a strategic merge limited to
+what ``remedies`` renders (maps merged, lists of named objects merged by ``name``), with the
+``resourceVersion`` precondition and dry-run of the real API. Pure Python; never does network I/O.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from kubesent import errors
+
+
+def strategic_merge(target: Any, patch: Any) -> Any:
+    """Merge ``patch`` into a copy of ``target`` the way the API server does for our patches."""
+    if not isinstance(patch, dict) or not isinstance(target, dict):
+        return copy.deepcopy(patch)
+    merged = copy.deepcopy(target)
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, list) and isinstance(merged.get(key), list) and _named(value) and _named(merged[key]):
+            merged[key] = _merge_named(merged[key], value)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = strategic_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _named(items: list[Any]) -> bool:
+    return all(isinstance(item, dict) and "name" in item for item in items)
+
+
+def _merge_named(current: list[dict[str, Any]], patch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    result = [copy.deepcopy(item) for item in current]
+    index = {item["name"]: position for position, item in enumerate(result)}
+    for item in patch:
+        if item["name"] in index:
+            result[index[item["name"]]] = strategic_merge(result[index[item["name"]]], item)
+        else:
+            result.append(copy.deepcopy(item))
+    return result
+
+
+class MemoryCluster:
+    """Objects by (kind, namespace, name), logs by ``NS/POD/CONTAINER``; counts reads and writes."""
+
+    def __init__(self, objects: list[dict[str, Any]], *, logs: dict[str, dict[str, str]] | None = None) -> None:
+        self._objects: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for obj in objects:
+            if isinstance(obj, dict) and obj.get("kind") and isinstance(obj.get("metadata"), dict):
+                meta = obj["metadata"]
+                self._objects[(obj["kind"], meta.get("namespace", "") or "", meta.get("name", ""))] = obj
+        self._logs = logs or {}
+        self.calls = 0
+        self.writes: list[dict[str, Any]] = []
+
+    def add(self, obj: dict[str, Any]) -> None:
+        meta = obj.get("metadata", {})
+        self._objects[(str(obj.get("kind")), meta.get("namespace", "") or "", meta.get("name", ""))] = obj
+
+    def read(self, *, api_version: str, kind: str, namespace: str, name: str) -> dict[str, Any]:
+        self.calls += 1
+        found = self._objects.get((kind, namespace, name))
+        if found is None:
+            raise errors.NotFound(f"read {kind} {namespace}/{name}: not in the bundle")
+        return copy.deepcopy(found)
+
+    def pod_events(self, *, namespace: str, pod_name: str, pod_uid: str) -> list[dict[str, Any]]:
+        self.calls += 1
+        events = []
+        for (kind, event_namespace, _), obj in self._objects.items():
+            involved = obj.get("involvedObject") or {}
+            if kind != "Event" or event_namespace != namespace or involved.get("kind") != "Pod":
+                continue
+            if involved.get("name") == pod_name and (not pod_uid or involved.get("uid") in (None, "", pod_uid)):
+                events.append(copy.deepcopy(obj))
+        return events
+
+    def read_log(self, *, namespace: str, pod: str, container: str, previous: bool,
+                 tail_lines: int, limit_bytes: int) -> str:
+        self.calls += 1
+        entry = self._logs.get(f"{namespace}/{pod}/{container}") or {}
+        text = entry.get("previous" if previous else "current") or ""
+        lines = text.splitlines(keepends=True)[-tail_lines:]
+        return "".join(lines).encode()[-limit_bytes:].decode("utf-8", errors="ignore")
+
+    def patch(self, *, api_version: str, kind: str, namespace: str, name: str,
+              body: dict[str, Any], dry_run: bool) -> dict[str, Any]:
+        self.calls += 1
+        current = self._objects.get((kind, namespace, name))
+        if current is None:
+            raise errors.NotFound(f"patch {kind} {namespace}/{name}: not in the bundle")
+        wanted = (body.get("metadata") or {}).get("resourceVersion")
+        have = (current.get("metadata") or {}).get("resourceVersion")
+        if wanted is not None and have is not None and str(wanted) != str(have):
+            raise errors.Conflict(f"patch {kind} {namespace}/{name}: resourceVersion {wanted} is stale (now {have})")
+        merged = strategic_merge(current, body)
+        if not dry_run:
+            merged.setdefault("metadata", {})["resourceVersion"] = str(int(have or 0) + 1) if str(have or "0").isdigit() else f"{have}-1"
+            self._objects[(kind, namespace, name)] = merged
+            self.writes.append({"kind": kind, "namespace": namespace, "name": name, "patch": copy.deepcopy(body)})
+        return copy.deepcopy(merged)

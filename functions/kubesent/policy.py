@@ -1,0 +1,130 @@
+"""The safety policy: a pure ``decide(...) -> Decision``. Nothing here reads the cluster or the clock.
+
+Checks run from the hardest "no" to the softest, and the first that applies decides; every
+decision carries a human-readable reason. Only ``applied`` and ``dry_run`` ever lead to a write.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from kubesent import quantity
+from kubesent.diagnosis.context import VPA_MARGIN_BYTES
+from kubesent.diagnosis.schema import Diagnosis, RemedyKind
+from kubesent.evidence import Owner
+from kubesent.settings import Settings
+
+Action = Literal["applied", "dry_run", "proposed", "escalated", "ignored"]
+OPT_OUT_ANNOTATION = "kubesent.dev/auto-remediate"
+PATCHABLE_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
+# Signs that another controller owns the desired state and would revert (or fight) a live patch.
+GITOPS_ANNOTATION_PREFIXES = ("argocd.argoproj.io/", "kustomize.toolkit.fluxcd.io/", "helm.toolkit.fluxcd.io/",
+                              "fleet.cattle.io/", "kubesent.dev/unfollowed-controller")
+GITOPS_LABEL_PREFIXES = ("kustomize.toolkit.fluxcd.io/", "helm.toolkit.fluxcd.io/", "argocd.argoproj.io/")
+GITOPS_MANAGED_BY = ("argocd", "flux", "fluxcd", "kustomize-controller", "helm-controller", "fleet", "spinnaker")
+# Field managers of reconciling controllers (Argo CD, Flux, Rancher Fleet, Spinnaker, controller-runtime
+# operators, whose default manager name is "manager").
+GITOPS_MANAGERS = ("argocd", "kustomize-controller", "helm-controller", "fleet", "flux", "spinnaker", "operator")
+GITOPS_MANAGER_NAMES = ("manager",)
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    reason: str
+
+
+def namespace_denied(namespace: str, settings: Settings) -> bool:
+    return any(fnmatch.fnmatchcase(namespace, pattern) for pattern in settings.namespaces_deny)
+
+
+def namespace_allowed(namespace: str, settings: Settings) -> bool:
+    return not namespace_denied(namespace, settings) and any(
+        fnmatch.fnmatchcase(namespace, pattern) for pattern in settings.namespaces_allow)
+
+
+def foreign_controller(owner: Owner) -> str | None:
+    """Why another controller manages this workload's template, or None."""
+    for key in owner.annotations:
+        if key.startswith(GITOPS_ANNOTATION_PREFIXES):
+            return f"annotation {key}"
+    for key, value in owner.labels.items():
+        if key.startswith(GITOPS_LABEL_PREFIXES):
+            return f"label {key}"
+        if key == "app.kubernetes.io/managed-by" and value.lower().startswith(GITOPS_MANAGED_BY):
+            return f"label {key}={value}"
+    for manager in owner.managers:
+        lowered = manager.lower()
+        if lowered in GITOPS_MANAGER_NAMES or any(marker in lowered for marker in GITOPS_MANAGERS):
+            return f"field manager {manager!r} writes the pod template"
+    return None
+
+
+def _within_bounds(diagnosis: Diagnosis, owner: Owner, settings: Settings) -> str | None:
+    """Why the remedy's numbers break a bound, or None."""
+    remedy = diagnosis.remedy
+    container = next((c for c in (owner.template.get("spec") or {}).get("containers", []) + (
+        owner.template.get("spec") or {}).get("initContainers", []) if c.get("name") == remedy.container), None)
+    limits: dict[str, Any] = ((container or {}).get("resources") or {}).get("limits") or {}
+    try:
+        if remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and remedy.memory_limit:
+            new = quantity.parse_bytes(remedy.memory_limit)
+            if new > quantity.parse_bytes(settings.memory_ceiling):
+                return f"memory limit {remedy.memory_limit} is above the ceiling {settings.memory_ceiling}"
+            if limits.get("memory"):
+                old = quantity.parse_bytes(limits["memory"])
+                if new > max(old * settings.max_increase_factor, old + VPA_MARGIN_BYTES):
+                    return (f"memory limit {limits['memory']} → {remedy.memory_limit} is more than the allowed "
+                            f"×{settings.max_increase_factor} step")
+        if remedy.kind is RemedyKind.RAISE_CPU_LIMIT and remedy.cpu_limit:
+            new = quantity.parse_millicores(remedy.cpu_limit)
+            if new > quantity.parse_millicores(settings.cpu_ceiling):
+                return f"CPU limit {remedy.cpu_limit} is above the ceiling {settings.cpu_ceiling}"
+            if limits.get("cpu") and new > quantity.parse_millicores(limits["cpu"]) * settings.max_increase_factor:
+                return f"CPU limit {limits['cpu']} → {remedy.cpu_limit} is more than the allowed step"
+    except quantity.QuantityError as exc:
+        return str(exc)
+    return None
+
+
+def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[str, Any] | None,
+           settings: Settings, breaker_open: bool = False) -> Decision:
+    """The one action for this incident, and why."""
+    remedy = diagnosis.remedy
+    if remedy.kind is RemedyKind.ESCALATE:
+        return Decision("escalated", "no safe fix: " + diagnosis.root_cause)
+    bound = _within_bounds(diagnosis, owner, settings)
+    if bound is not None:
+        return Decision("escalated", f"refused: {bound}")
+    if patch is None:
+        return Decision("proposed", f"{remedy.kind.value} needs a person: KubeSent renders no patch for it")
+    if owner.kind not in PATCHABLE_KINDS:
+        why = {"Pod": "a bare Pod has no owner to patch and its spec is immutable",
+               "Job": "a Job's pod template is immutable", "CronJob": "a CronJob's jobs are batch work: fix it in source",
+               "ReplicaSet": "a ReplicaSet without a Deployment is not patched live"}.get(owner.kind, f"{owner.kind} is not patched")
+        return Decision("proposed", why)
+    if not namespace_allowed(namespace, settings):
+        return Decision("proposed", f"namespace {namespace} is not in KUBESENT_NAMESPACES_ALLOW")
+    controller = foreign_controller(owner)
+    if controller is not None:
+        return Decision("proposed", f"another controller manages this workload ({controller}); a live patch would "
+                                    "be reverted or fought. Fix it in source")
+    if owner.annotations.get(OPT_OUT_ANNOTATION, "").strip().lower() == "false":
+        return Decision("proposed", f"the workload opts out with {OPT_OUT_ANNOTATION}: \"false\"")
+    if remedy.kind.value not in settings.auto_apply_remedies:
+        return Decision("proposed", f"{remedy.kind.value} is never applied automatically (KUBESENT_AUTO_APPLY_REMEDIES)")
+    if remedy.kind is RemedyKind.FIX_PROBE and not remedy.touches_only_probe_timing():
+        return Decision("proposed", "a probe's port or path is a judgement call; only timing fields are applied")
+    if diagnosis.propose_only:
+        return Decision("proposed", diagnosis.propose_only)
+    if diagnosis.confidence < settings.confidence_threshold:
+        return Decision("proposed", f"confidence {diagnosis.confidence} is below the threshold "
+                                    f"{settings.confidence_threshold}")
+    if breaker_open:
+        return Decision("proposed", "circuit breaker open: many workloads are failing at once, which points to a "
+                                    "systemic fault; automatic remediation is paused")
+    if settings.dry_run:
+        return Decision("dry_run", f"{remedy.kind.value} passes the policy; KUBESENT_DRY_RUN=true, so nothing is written")
+    return Decision("applied", f"{remedy.kind.value} passes the policy (confidence {diagnosis.confidence})")

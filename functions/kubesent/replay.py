@@ -1,0 +1,65 @@
+"""``replay``: run the pipeline over incident bundles, the bundle being the cluster (DESIGN.md contract).
+
+One JSON line per input line, in input order. Each incident is judged as of its own event's time,
+against its own objects, with a fresh in-memory ledger. Needs no cloud and no cluster.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any, TextIO
+
+from kubesent import errors, events, wiring
+from kubesent.audit import AuditRecord
+from kubesent.memory_cluster import MemoryCluster
+from kubesent.pipeline import Pipeline, utcnow
+from kubesent.settings import Settings
+
+
+def replay_line(line: str, *, settings: Settings, diagnoser: Any, index: int) -> dict[str, Any]:
+    """The contract's output object for one bundle line."""
+    bundle_id: Any = index
+    try:
+        bundle = json.loads(line)
+        if not isinstance(bundle, dict):
+            raise errors.BadEvent("a bundle line must be a JSON object")
+        bundle_id = bundle.get("id", index)
+        event = events.parse_event(bundle.get("event") or {})
+        objects = [o for o in bundle.get("objects") or [] if isinstance(o, dict)]
+        logs = {str(k): v for k, v in (bundle.get("logs") or {}).items() if isinstance(v, dict)}
+    except (ValueError, errors.BadEvent) as exc:
+        return _output(bundle_id, AuditRecord(action="ignored", reason=f"bad bundle: {errors.truncate(str(exc))}"))
+    cluster = MemoryCluster(objects, logs=logs)
+    pipeline = Pipeline(settings, cluster=cluster, ledger=wiring.build_ledger(settings, kind="memory"),
+                        diagnoser=diagnoser)
+    try:
+        record = pipeline.handle(event, now=event.occurred_at or utcnow())
+    except errors.TransientError as exc:
+        record = AuditRecord(action="escalated", reason=f"diagnosis unavailable: {errors.truncate(str(exc))}")
+    return _output(bundle_id, record)
+
+
+def _output(bundle_id: Any, record: AuditRecord) -> dict[str, Any]:
+    return {
+        "id": bundle_id, "action": record.action, "remedy": record.remedy or "escalate",
+        "category": record.category or "other", "confidence": record.confidence,
+        "target": record.target.model_dump() if record.target else None,
+        "patch": record.patch, "root_cause": record.root_cause or record.reason, "reason": record.reason,
+    }
+
+
+def replay(lines: Iterable[str], *, settings: Settings) -> Iterator[dict[str, Any]]:
+    diagnoser = wiring.build_diagnoser(settings)
+    for index, line in enumerate(lines, start=1):
+        if line.strip():
+            yield replay_line(line, settings=settings, diagnoser=diagnoser, index=index)
+
+
+def run(path: str, *, out: TextIO) -> int:
+    settings = Settings()
+    with open(path, encoding="utf-8") as handle:
+        for result in replay(handle, settings=settings):
+            out.write(json.dumps(result, separators=(",", ":")) + "\n")
+            out.flush()
+    return 0

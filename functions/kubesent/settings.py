@@ -1,0 +1,145 @@
+"""Typed settings from the environment: the only reader of ``os.environ`` in KubeSent.
+
+Read once per instance (``Settings()``) and passed down; no module reads the environment on import.
+Names are ``KUBESENT_*`` except ``GEMINI_API_KEY`` (DESIGN.md contract). Lists are comma-separated.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# The remedies that may ever be applied without a person (DESIGN.md contract).
+DEFAULT_AUTO_APPLY = ("raise_memory_limit", "raise_cpu_limit", "fix_probe")
+# Control-plane namespaces: never touched, even in a proposal's patch.
+DEFAULT_NAMESPACE_DENY = ("kube-system", "kube-public", "kube-node-lease", "gke-*")
+
+CommaList = Annotated[tuple[str, ...], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Every knob of KubeSent, with the reason for its default."""
+
+    model_config = SettingsConfigDict(env_prefix="KUBESENT_", extra="ignore", frozen=True)
+
+    # --- safety -----------------------------------------------------------------------------------
+    dry_run: bool = True
+    """Never write to the cluster; decisions that would apply end as ``dry_run``. Opt out explicitly."""
+    confidence_threshold: int = Field(90, ge=0, le=100)
+    """Below this a diagnosis is only proposed: a wrong automatic patch costs more than a late one."""
+    auto_apply_remedies: CommaList = DEFAULT_AUTO_APPLY
+    """Remedy kinds that may be applied; anything else is a proposal at most."""
+    namespaces_allow: CommaList = ("*",)
+    """Namespaces (fnmatch patterns) KubeSent may patch; ``*`` means all that the deny-list leaves."""
+    namespaces_deny: CommaList = DEFAULT_NAMESPACE_DENY
+    """Namespaces never patched, even if allowed: the control plane is not ours to heal."""
+    memory_ceiling: str = "4Gi"
+    """Hard ceiling for any memory limit KubeSent writes; beyond it a person decides."""
+    cpu_ceiling: str = "4"
+    """Hard ceiling for any CPU limit KubeSent writes."""
+    max_increase_factor: float = Field(2.0, gt=1.0, le=10.0)
+    """A single bump may at most multiply a limit by this (or add the VPA's 100Mi margin, if larger)."""
+    max_total_increase_factor: float = Field(4.0, gt=1.0, le=50.0)
+    """Across repeated remediations, a limit never grows past original × this."""
+
+    # --- events -----------------------------------------------------------------------------------
+    max_event_age_seconds: int = Field(900, ge=10)
+    """Older events are dropped: after 15 minutes the pod has moved on, and redeliveries of a backlog
+    must not patch a workload on stale facts. The exporter itself drops events older than 5 s at send."""
+    cluster_name: str = ""
+    """Cluster name used when the exporter's ``clusterName`` is empty; part of every incident key."""
+
+    # --- cluster access ---------------------------------------------------------------------------
+    kube_mode: Literal["auto", "kubeconfig", "incluster", "explicit", "gke"] = "auto"
+    """How to reach the API: ``auto`` tries in-cluster, then kubeconfig."""
+    kube_context: str = ""
+    """kubeconfig context for ``kubeconfig`` mode; empty means the current context."""
+    kube_host: str = ""
+    """API server URL for ``explicit`` mode (and the sandbox)."""
+    kube_ca_file: str = ""
+    """CA bundle for ``explicit`` mode; empty with an https host means the system store."""
+    kube_token_file: str = ""
+    """Bearer token file for ``explicit`` mode (never the token itself: it would land in logs)."""
+    kube_timeout_seconds: float = Field(10.0, gt=0)
+    """Per-request timeout to the API server, well inside the function's deadline."""
+    gke_cluster: str = ""
+    """``projects/P/locations/L/clusters/C`` for ``gke`` mode."""
+    gke_endpoint: Literal["dns", "ip"] = "dns"
+    """GKE control-plane endpoint: DNS-based (works for private clusters) or the IP endpoint with its CA."""
+    container_api_endpoint: str = "https://container.googleapis.com"
+    """The GKE ``container`` API; overridden in tests to a local fake."""
+    log_tail_lines: int = Field(200, ge=1, le=5000)
+    """Lines of each container log read; the end of a log holds the crash."""
+    log_limit_bytes: int = Field(65536, ge=1024)
+    """Byte cap on each log read, so one chatty container cannot blow the function's memory."""
+
+    # --- diagnosis --------------------------------------------------------------------------------
+    llm: Literal["none", "gemini", ""] = ""
+    """``gemini`` or ``none``; empty means gemini when a key or Vertex is configured, else none."""
+    gemini_api_key: SecretStr | None = Field(None, validation_alias="GEMINI_API_KEY")
+    """Key for local runs. In the cloud the key comes from Secret Manager instead."""
+    gemini_api_key_secret: str = ""
+    """Secret Manager resource name of the key: ``projects/P/secrets/S/versions/V``."""
+    gemini_vertex: bool = False
+    """Use Vertex AI with the service account's credentials instead of an API key."""
+    gemini_vertex_project: str = ""
+    """Vertex AI project (defaults to the function's project)."""
+    gemini_vertex_location: str = "us-central1"
+    """Vertex AI region."""
+    gemini_base_url: str = ""
+    """Another Gemini endpoint: a proxy or a local fake. Empty means the SDK's default."""
+    gemini_model: str = "gemini-2.5-flash"
+    """A current Flash model: cheap and fast enough for a per-incident call."""
+    gemini_timeout_seconds: float = Field(20.0, gt=0)
+    """Per-attempt model timeout; attempts × timeout stays inside the function's deadline."""
+    gemini_max_attempts: int = Field(3, ge=1, le=6)
+    """Attempts on 429/5xx/timeout before giving up (raise if fresh, else escalate)."""
+    prompt_log_chars: int = Field(8000, ge=500)
+    """Token budget for logs in the prompt (~2k tokens)."""
+    secret_manager_endpoint: str = ""
+    """Secret Manager REST endpoint override for tests; empty means Google's."""
+
+    # --- ledger -----------------------------------------------------------------------------------
+    ledger: Literal["memory", "firestore"] = "firestore"
+    """``firestore`` in production (shared across instances); ``memory`` only for a single process."""
+    gcp_project: str = Field("", validation_alias="GOOGLE_CLOUD_PROJECT")
+    """Google Cloud project of Firestore, Vertex and Secret Manager."""
+    firestore_database: str = "(default)"
+    """Firestore database id."""
+    firestore_collection: str = "kubesent-incidents"
+    """Collection prefix of the ledger; Terraform sets the TTL policy on it."""
+    ledger_ttl_days: int = Field(30, ge=1)
+    """Audit and incident documents expire after this many days (Firestore TTL on ``expireAt``)."""
+    claim_lease_seconds: int = Field(300, ge=30)
+    """A claim left by a crashed handler expires after this: longer than the function's 120 s timeout."""
+    cooldown_seconds: int = Field(1800, ge=0)
+    """After a remediation, same-failure incidents from pre-patch pods are ignored this long: a
+    Deployment rollout (progressDeadlineSeconds defaults to 600 s) needs time to replace them."""
+    recurrence_window_seconds: int = Field(86400, ge=60)
+    """The same failure on the patched template within this window means the fix did not work."""
+    breaker_namespace_workloads: int = Field(5, ge=1)
+    """More failing workloads than this in one namespace within the window is systemic."""
+    breaker_cluster_workloads: int = Field(15, ge=1)
+    """More failing workloads than this in the cluster within the window is systemic."""
+    breaker_window_seconds: int = Field(300, ge=10)
+    """Window of the circuit breaker."""
+
+    # --- reporting --------------------------------------------------------------------------------
+    report_topic: str = ""
+    """Optional Pub/Sub topic (``projects/P/topics/T``) that receives every audit record."""
+
+    @field_validator("auto_apply_remedies", "namespaces_allow", "namespaces_deny", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _resolve_llm(self) -> Settings:
+        if self.llm == "":
+            keyed = self.gemini_api_key is not None or bool(self.gemini_api_key_secret)
+            object.__setattr__(self, "llm", "gemini" if keyed or self.gemini_vertex else "none")
+        return self

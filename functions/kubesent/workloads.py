@@ -1,0 +1,99 @@
+"""Owner chains and pod templates: which object to patch for a failing pod, and who else manages it.
+
+Pod → ReplicaSet → Deployment, Pod → StatefulSet | DaemonSet, Pod → Job → CronJob, or a bare Pod
+(DESIGN.md principle 5: fix the owner, never the pod). Reads through ``cluster_api.Reader``; pure
+otherwise. Called by ``evidence``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from kubesent import errors
+from kubesent.cluster_api import Reader
+
+FOLLOWED_KINDS = {"ReplicaSet": "apps/v1", "Deployment": "apps/v1", "StatefulSet": "apps/v1",
+                  "DaemonSet": "apps/v1", "Job": "batch/v1", "CronJob": "batch/v1"}
+# Owner chains are at most Pod → ReplicaSet → Deployment (or Job → CronJob); more is a loop or a CRD stack.
+MAX_CHAIN = 4
+TEMPLATE_HASH_LABELS = ("pod-template-hash", "controller-revision-hash")
+
+
+def controller_ref(obj: dict[str, Any]) -> dict[str, Any] | None:
+    """The ownerReference with ``controller: true`` (at most one exists)."""
+    for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
+        if isinstance(ref, dict) and ref.get("controller"):
+            return ref
+    return None
+
+
+def resolve_owner(reader: Reader, pod: dict[str, Any]) -> tuple[list[str], dict[str, Any], dict[str, Any] | None]:
+    """Walk controller references upwards from the pod.
+
+    Returns the chain (``Kind/name``), the top object KubeSent could read (the patch target, or the
+    pod itself), and the controller reference that could not be followed (a CRD, an operator), if any.
+    """
+    namespace = pod["metadata"].get("namespace", "")
+    chain = [f"Pod/{pod['metadata'].get('name', '')}"]
+    current = pod
+    for _ in range(MAX_CHAIN):
+        ref = controller_ref(current)
+        if ref is None:
+            return chain, current, None
+        kind, name = str(ref.get("kind", "")), str(ref.get("name", ""))
+        chain.append(f"{kind}/{name}")
+        if kind not in FOLLOWED_KINDS:
+            return chain, current, ref
+        try:
+            current = reader.read(api_version=FOLLOWED_KINDS[kind], kind=kind, namespace=namespace, name=name)
+        except errors.NotFound:
+            # The owner was deleted (a rollout finished, a Job was cleaned up): patch nothing above it.
+            return chain, current, ref
+    return chain, current, None
+
+
+def template_of(obj: dict[str, Any]) -> dict[str, Any]:
+    """The pod template (``{"metadata", "spec"}``) an object stamps pods from; a Pod is its own."""
+    kind = obj.get("kind")
+    spec = obj.get("spec") or {}
+    if kind == "Pod":
+        return {"metadata": obj.get("metadata") or {}, "spec": spec}
+    if kind == "CronJob":
+        return ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}
+    return spec.get("template") or {}
+
+
+def template_path(kind: str) -> tuple[str, ...]:
+    """Where the pod template sits in an object of this kind."""
+    if kind == "Pod":
+        return ()
+    if kind == "CronJob":
+        return ("spec", "jobTemplate", "spec", "template")
+    return ("spec", "template")
+
+
+def template_hash(pod: dict[str, Any], owner: dict[str, Any]) -> str:
+    """The controller's template hash label, else a digest of the owner's template."""
+    labels = (pod.get("metadata") or {}).get("labels") or {}
+    for label in TEMPLATE_HASH_LABELS:
+        if labels.get(label):
+            return str(labels[label])[:63]
+    canonical = json.dumps(template_of(owner).get("spec") or {}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:10]
+
+
+def template_managers(obj: dict[str, Any]) -> tuple[str, ...]:
+    """Field managers that have written the pod template (or a Pod's spec)."""
+    path = template_path(str(obj.get("kind", "")))
+    managers: list[str] = []
+    for entry in (obj.get("metadata") or {}).get("managedFields") or []:
+        if not isinstance(entry, dict):
+            continue
+        fields: Any = entry.get("fieldsV1") or {}
+        for part in path or ("spec",):
+            fields = fields.get(f"f:{part}") if isinstance(fields, dict) else None
+        if fields is not None and entry.get("manager") and entry["manager"] not in managers:
+            managers.append(str(entry["manager"]))
+    return tuple(managers)

@@ -1,0 +1,41 @@
+"""Cloud Function entry point (gen2, Pub/Sub ``messagePublished``): decode, run the pipeline, ack or retry.
+
+``PermanentError`` → one log line and return (ack). ``TransientError`` → one log line and raise
+(Pub/Sub redelivers). Dependencies are built lazily, once per instance.
+"""
+
+from __future__ import annotations
+
+import functions_framework
+from cloudevents.http.event import CloudEvent
+
+from kubesent import audit, errors, events
+from kubesent.pipeline import Pipeline
+
+_pipeline: Pipeline | None = None
+
+
+def _get_pipeline() -> Pipeline:
+    global _pipeline
+    if _pipeline is None:
+        from kubesent import wiring
+        from kubesent.settings import Settings
+
+        settings = Settings()
+        _pipeline = Pipeline(settings, cluster=wiring.build_cluster(settings), ledger=wiring.build_ledger(settings),
+                             diagnoser=wiring.build_diagnoser(settings))
+    return _pipeline
+
+
+@functions_framework.cloud_event
+def on_pod_event(cloud_event: CloudEvent) -> None:
+    message_id = str(((cloud_event.data or {}).get("message") or {}).get("messageId", "")) \
+        if isinstance(cloud_event.data, dict) else ""
+    try:
+        event = events.decode_pubsub_data(cloud_event.data)
+        audit.emit(_get_pipeline().handle(event))
+    except errors.TransientError as exc:
+        audit.log_problem("WARNING", "kubesent.retry", error=type(exc).__name__, detail=str(exc), messageId=message_id)
+        raise
+    except errors.PermanentError as exc:
+        audit.log_problem("ERROR", "kubesent.rejected", error=type(exc).__name__, detail=str(exc), messageId=message_id)

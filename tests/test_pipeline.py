@@ -1,0 +1,171 @@
+"""The pipeline end to end through the real ``kubernetes`` client against the sandbox over HTTP."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+
+from kubesent import errors
+from tests.conftest import PipelineFactory, event_at, load_scenario
+from local_emulator.kube_sandbox import KubeSandbox
+from kubesent import events
+
+
+def _deployment(sandbox: KubeSandbox, name: str, namespace: str = "demo") -> dict:
+    found = sandbox.get_object(api_version="apps/v1", kind="Deployment", namespace=namespace, name=name)
+    assert found is not None
+    return found
+
+
+def _memory_limit(deployment: dict, container: str) -> str:
+    for item in deployment["spec"]["template"]["spec"]["containers"]:
+        if item["name"] == container:
+            return item["resources"]["limits"]["memory"]
+    raise AssertionError(f"no container {container}")
+
+
+def test_oom_in_dry_run_proposes_the_vpa_limit_and_writes_nothing(sandbox, scenario, make_pipeline: PipelineFactory):
+    event, expected = scenario("oom-memory-hog")
+    record = make_pipeline().handle(event)
+    assert record.action == "dry_run"
+    assert record.patch == expected["patch"]
+    assert record.dry_run_result == "accepted"
+    assert sandbox.writes() == []
+    assert any(r["method"] == "PATCH" and r["dry_run"] for r in sandbox.requests), "the server-side dry-run was not sent"
+    assert _memory_limit(_deployment(sandbox, "memory-hog"), "memory-hog") == "10Mi"
+
+
+def test_oom_with_dry_run_off_patches_the_deployment_and_records_why(sandbox, scenario, make_pipeline):
+    event, _ = scenario("oom-memory-hog")
+    record = make_pipeline(dry_run=False).handle(event)
+    assert record.action == "applied", record.reason
+    deployment = _deployment(sandbox, "memory-hog")
+    assert _memory_limit(deployment, "memory-hog") == "110Mi"
+    note = json.loads(deployment["metadata"]["annotations"]["kubesent.dev/last-remediation"])
+    assert note["remedy"] == "raise_memory_limit" and note["previous"] == {"memory_limit": "10Mi"}
+    managers = [entry["manager"] for entry in deployment["metadata"].get("managedFields", [])]
+    assert "kubesent" in managers
+    writes = sandbox.writes()
+    assert len(writes) == 1 and writes[0]["method"] == "PATCH"
+
+
+def test_second_event_for_the_same_incident_is_a_duplicate(sandbox, scenario, make_pipeline):
+    event, _ = scenario("oom-memory-hog")
+    pipeline = make_pipeline()
+    assert pipeline.handle(event).action == "dry_run"
+    again = pipeline.handle(event)
+    assert again.action == "ignored" and "duplicate" in again.reason
+    assert again.api_calls == 3, "a duplicate costs only the reads that identify it (pod, ReplicaSet, Deployment)"
+
+
+@pytest.mark.parametrize("name", ["missing-configmap", "missing-secret-key", "crashloop-command", "image-not-found"])
+def test_manifest_problems_end_as_proposals_naming_the_cause(sandbox, scenario, make_pipeline, name):
+    event, expected = scenario(name)
+    record = make_pipeline(dry_run=False).handle(event)
+    assert record.action == "proposed", record.reason
+    assert record.remedy == expected["remedy"]
+    if "root_cause_contains" in expected:
+        assert expected["root_cause_contains"] in record.root_cause
+    assert sandbox.writes() == []
+
+
+def test_bare_pod_gets_a_proposal_not_a_patch(sandbox, scenario, make_pipeline):
+    event, _ = scenario("bare-pod-oom")
+    record = make_pipeline(dry_run=False).handle(event)
+    assert record.action == "proposed"
+    assert "bare Pod" in record.reason
+    assert sandbox.writes() == []
+
+
+def test_kube_system_is_never_patched(sandbox, scenario, make_pipeline):
+    event, _ = scenario("kube-system-oom")
+    record = make_pipeline(dry_run=False).handle(event)
+    assert record.action in ("ignored", "proposed")
+    assert sandbox.writes() == []
+
+
+def test_gitops_managed_workload_is_never_patched(sandbox, scenario, make_pipeline):
+    event, _ = scenario("gitops-oom")
+    record = make_pipeline(dry_run=False).handle(event)
+    assert record.action == "proposed"
+    assert "argocd" in record.reason
+    assert sandbox.writes() == []
+
+
+def test_foreign_field_manager_on_the_template_blocks_the_patch(sandbox, now, make_pipeline):
+    bundle, _ = load_scenario("oom-memory-hog")
+    deployment = next(o for o in bundle["objects"] if o["kind"] == "Deployment")
+    deployment["metadata"]["managedFields"] = [{"manager": "kustomize-controller", "operation": "Apply",
+                                                "apiVersion": "apps/v1", "fieldsType": "FieldsV1",
+                                                "fieldsV1": {"f:spec": {"f:template": {"f:spec": {}}}}}]
+    sandbox.load_bundle(bundle)
+    record = make_pipeline(dry_run=False).handle(events.parse_event(event_at(bundle, now)))
+    assert record.action == "proposed" and "kustomize-controller" in record.reason
+    assert sandbox.writes() == []
+
+
+def test_opt_out_annotation_is_respected(sandbox, now, make_pipeline):
+    bundle, _ = load_scenario("oom-memory-hog")
+    deployment = next(o for o in bundle["objects"] if o["kind"] == "Deployment")
+    deployment["metadata"]["annotations"]["kubesent.dev/auto-remediate"] = "false"
+    sandbox.load_bundle(bundle)
+    record = make_pipeline(dry_run=False).handle(events.parse_event(event_at(bundle, now)))
+    assert record.action == "proposed" and "opts out" in record.reason
+    assert sandbox.writes() == []
+
+
+def test_injected_500s_raise_so_pubsub_retries(sandbox, scenario, make_pipeline):
+    event, _ = scenario("oom-memory-hog")
+    sandbox.inject_fault(method="GET", path=r"/api/v1/namespaces/demo/pods/.*", status=500, count=1)
+    with pytest.raises(errors.TransientError):
+        make_pipeline(dry_run=False).handle(event)
+    assert sandbox.writes() == []
+
+
+def test_a_retry_after_a_transient_fault_is_handled_not_a_duplicate(sandbox, scenario, make_pipeline):
+    event, _ = scenario("oom-memory-hog")
+    pipeline = make_pipeline(dry_run=False)
+    sandbox.inject_fault(method="PATCH", path=r".*/deployments/memory-hog", status=503, count=1)
+    with pytest.raises(errors.TransientError):
+        pipeline.handle(event)
+    assert pipeline.handle(event).action == "applied"
+
+
+def test_forbidden_reads_are_acknowledged_with_a_clear_reason(sandbox, scenario, make_pipeline):
+    event, _ = scenario("oom-memory-hog")
+    sandbox.inject_fault(method="GET", path=r"/api/v1/namespaces/demo/pods/.*", status=403, count=1)
+    record = make_pipeline().handle(event)
+    assert record.action == "escalated" and "RBAC" in record.reason
+
+
+def test_a_pod_that_is_gone_is_ignored(sandbox, now, make_pipeline):
+    bundle, _ = load_scenario("oom-memory-hog")
+    record = make_pipeline().handle(events.parse_event(event_at(bundle, now)))
+    assert record.action == "ignored" and "gone" in record.reason
+
+
+def test_stale_events_are_dropped_without_reading_the_cluster(sandbox, scenario, make_pipeline, now):
+    event, _ = scenario("oom-memory-hog")
+    record = make_pipeline().handle(event, now=now + timedelta(hours=2))
+    assert record.action == "ignored" and "stale" in record.reason
+    assert record.api_calls == 0
+
+
+def test_conflict_is_reread_once_and_applied(sandbox, scenario, make_pipeline):
+    event, _ = scenario("oom-memory-hog")
+    sandbox.inject_fault(method="PATCH", path=r".*/deployments/memory-hog", status=409, count=1)
+    record = make_pipeline(dry_run=False).handle(event)
+    assert record.action == "applied"
+    assert _memory_limit(_deployment(sandbox, "memory-hog"), "memory-hog") == "110Mi"
+
+
+def test_a_template_already_raised_is_not_cut_back(sandbox, now, make_pipeline):
+    bundle, _ = load_scenario("oom-memory-hog")
+    deployment = next(o for o in bundle["objects"] if o["kind"] == "Deployment")
+    deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] = "512Mi"
+    sandbox.load_bundle(bundle)
+    record = make_pipeline(dry_run=False).handle(events.parse_event(event_at(bundle, now)))
+    assert record.action == "ignored" and "already" in record.reason
+    assert _memory_limit(_deployment(sandbox, "memory-hog"), "memory-hog") == "512Mi"
