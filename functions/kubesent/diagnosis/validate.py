@@ -1,0 +1,339 @@
+"""Re-validation of the model's answer against the evidence and the bounds: the model is untrusted.
+
+Schema mode does not guarantee a valid answer (FACTS.md §5), and a prompt-injected model may answer
+anything the schema allows. So every answer is parsed here from its raw text and checked: remedy in
+the closed list, container in the pod, names shaped like Kubernetes names (a smuggled
+``privileged: true`` fails by shape), limits above the current one and within the bounds, images in
+the same repository, probes the container has, and quoted evidence that really was in the prompt.
+
+Pure: no I/O, no SDK. Called by ``diagnosis.llm`` only. ``check`` raises ``Refused``; the caller
+turns that into an escalation.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kubesent import quantity, redaction
+from kubesent.diagnosis.schema import (
+    MAX_IMAGE_CHARS,
+    MAX_NAME_CHARS,
+    MAX_PROBE_FAILURE_THRESHOLD,
+    MAX_PROBE_SECONDS,
+    MAX_ROOT_CAUSE_CHARS,
+    Category,
+    ConfigKind,
+    Diagnosis,
+    ProbeName,
+    Remedy,
+    RemedyKind,
+)
+from kubesent.evidence import ContainerFacts, Evidence
+from kubesent.settings import Settings
+
+# The model quotes at most this many evidence lines, each at most this long: enough to justify a
+# remedy, too little to smuggle a document through the audit record.
+MAX_EVIDENCE_LINES = 5
+MAX_EVIDENCE_LINE_CHARS = 300
+# A quote shorter than this ("OOM", "137") appears almost anywhere and proves nothing.
+MIN_EVIDENCE_LINE_CHARS = 8
+# The VPA's minimum bump after an OOM kill (FACTS.md §3): a small limit may always grow by this much.
+MEMORY_MARGIN_BYTES = 100 * quantity.MI
+# Quantities as people write them in a manifest; exponents and signs are legal but never needed.
+_QUANTITY_SHAPE = re.compile(r"^[0-9]{1,12}(?:\.[0-9]{1,6})?(?:Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$")
+# RFC 1123 label (container names) and subdomain (Secrets, ConfigMaps): lowercase, digits, '-', '.'.
+_DNS_LABEL = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?$")
+# A ConfigMap/Secret key (IsConfigMapKey).
+_CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
+# An HTTP probe path: printable URL characters only, no spaces, no newlines.
+_PROBE_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]{0,252}$")
+# Image reference grammar (distribution/reference), without the domain-specific niceties.
+_IMAGE_SHAPE = re.compile(r"^[a-z0-9][a-z0-9._/:-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$")
+_IMAGE = re.compile(
+    r"^(?P<name>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?::[0-9]{1,5})?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
+    r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$")
+DEFAULT_REGISTRY = "docker.io"
+
+# Remedies that act on one container; without a container they mean nothing.
+_CONTAINER_REMEDIES = frozenset({
+    RemedyKind.RAISE_MEMORY_LIMIT, RemedyKind.RAISE_CPU_LIMIT, RemedyKind.FIX_IMAGE_REFERENCE,
+    RemedyKind.FIX_PROBE, RemedyKind.FIX_COMMAND_OR_ARGS, RemedyKind.FIX_SECURITY_CONTEXT,
+    RemedyKind.ADD_MISSING_CONFIG,
+})
+# The fields of each kind copied into the Remedy; everything else the model filled is dropped.
+_FIELDS_OF: dict[RemedyKind, tuple[str, ...]] = {
+    RemedyKind.RAISE_MEMORY_LIMIT: ("container", "memory_limit"),
+    RemedyKind.RAISE_CPU_LIMIT: ("container", "cpu_limit"),
+    RemedyKind.FIX_IMAGE_REFERENCE: ("container", "image"),
+    RemedyKind.ADD_IMAGE_PULL_SECRET: ("container", "image_pull_secret"),
+    RemedyKind.FIX_PROBE: ("container", "probe", "probe_initial_delay_seconds", "probe_timeout_seconds",
+                           "probe_period_seconds", "probe_failure_threshold", "probe_port", "probe_path"),
+    RemedyKind.ADD_MISSING_CONFIG: ("container", "config_kind", "config_name", "config_key"),
+    RemedyKind.FIX_COMMAND_OR_ARGS: ("container",),
+    RemedyKind.FIX_SECURITY_CONTEXT: ("container",),
+    RemedyKind.FIX_SCHEDULING: (),
+    RemedyKind.ESCALATE: (),
+}
+_PROBE_TIMING = ("probe_initial_delay_seconds", "probe_timeout_seconds", "probe_period_seconds",
+                 "probe_failure_threshold")
+
+
+class ModelAnswer(BaseModel):
+    """The model's answer: flat, typed, bounded. Also the ``response_schema`` sent to Gemini.
+
+    Lenient about unknown keys (they are never read); strict about every value it does read.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    category: Category
+    root_cause: str = Field(max_length=MAX_ROOT_CAUSE_CHARS)
+    remedy: RemedyKind
+    container: str | None = Field(None, max_length=MAX_NAME_CHARS)
+    memory_limit: str | None = Field(None, max_length=32)
+    cpu_limit: str | None = Field(None, max_length=32)
+    image: str | None = Field(None, max_length=MAX_IMAGE_CHARS)
+    image_pull_secret: str | None = Field(None, max_length=MAX_NAME_CHARS)
+    probe: ProbeName | None = None
+    probe_initial_delay_seconds: int | None = Field(None, ge=0, le=MAX_PROBE_SECONDS)
+    probe_timeout_seconds: int | None = Field(None, ge=1, le=MAX_PROBE_SECONDS)
+    probe_period_seconds: int | None = Field(None, ge=1, le=MAX_PROBE_SECONDS)
+    probe_failure_threshold: int | None = Field(None, ge=1, le=MAX_PROBE_FAILURE_THRESHOLD)
+    probe_port: int | None = Field(None, ge=1, le=65535)
+    probe_path: str | None = Field(None, max_length=MAX_NAME_CHARS)
+    config_kind: ConfigKind | None = None
+    config_name: str | None = Field(None, max_length=MAX_NAME_CHARS)
+    config_key: str | None = Field(None, max_length=MAX_NAME_CHARS)
+    confidence: int = Field(ge=0, le=100)
+    evidence: list[Annotated[str, Field(max_length=MAX_EVIDENCE_LINE_CHARS)]] = Field(
+        default_factory=list, max_length=MAX_EVIDENCE_LINES)
+
+
+class Refused(ValueError):
+    """The answer cannot be acted on; ``str(exc)`` says why (no secrets: it quotes shapes, not data)."""
+
+
+def parse(text: str | None) -> ModelAnswer:
+    """Parse the raw answer text; raises ``Refused`` for missing text, invalid JSON or schema breaches."""
+    if not text or not text.strip():
+        raise Refused("the model returned no text")
+    try:
+        return ModelAnswer.model_validate_json(text)
+    except ValidationError as exc:
+        raise Refused(f"the answer does not match the schema: {_first_error(exc)}") from exc
+
+
+def parse_cached(cached: dict[str, Any]) -> ModelAnswer:
+    """Parse an answer stored in the ledger (``ModelAnswer.model_dump(mode="json")``)."""
+    try:
+        return ModelAnswer.model_validate(cached)
+    except ValidationError as exc:
+        raise Refused(f"the cached answer does not match the schema: {_first_error(exc)}") from exc
+
+
+def check(answer: ModelAnswer, *, evidence: Evidence, settings: Settings, prompt_text: str | None,
+          source: str) -> Diagnosis:
+    """The diagnosis an accepted answer means, or ``Refused``.
+
+    ``prompt_text``: what was sent; every quoted evidence line must be in it. ``None`` skips that
+    check (a cached answer, whose quotes were checked against the prompt of its own call).
+    """
+    _check_shapes(answer)
+    container = _check_container(answer, evidence)
+    kind = answer.remedy
+    if kind is RemedyKind.RAISE_MEMORY_LIMIT:
+        _check_memory(answer.memory_limit, container=container, settings=settings)
+    elif kind is RemedyKind.RAISE_CPU_LIMIT:
+        _check_cpu(answer.cpu_limit, container=container, settings=settings)
+    elif kind is RemedyKind.FIX_IMAGE_REFERENCE:
+        _check_image(answer.image, container=container)
+    elif kind is RemedyKind.ADD_IMAGE_PULL_SECRET and not answer.image_pull_secret:
+        raise Refused("add_image_pull_secret without image_pull_secret")
+    elif kind is RemedyKind.FIX_PROBE:
+        _check_probe(answer, container=container)
+    elif kind is RemedyKind.ADD_MISSING_CONFIG:
+        _check_config(answer, evidence=evidence)
+    if prompt_text is not None:
+        _check_quotes(answer, prompt_text=prompt_text)
+    values: dict[str, Any] = {name: getattr(answer, name) for name in _FIELDS_OF[kind]}
+    if "container" in values:
+        values["container"] = container.name if container is not None else None
+    return Diagnosis(
+        category=answer.category,
+        root_cause=redaction.redact(answer.root_cause)[:MAX_ROOT_CAUSE_CHARS],
+        remedy=Remedy(kind=kind, **values),
+        confidence=answer.confidence,
+        evidence=tuple(redaction.redact(line) for line in answer.evidence),
+        source=source,
+    )
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "answer"
+    return f"{where}: {first['msg']}"[:200]
+
+
+def _check_shapes(answer: ModelAnswer) -> None:
+    """Every name the model filled in, used by its remedy or not, must look like a name."""
+    if answer.container is not None and not _DNS_LABEL.match(answer.container):
+        raise Refused("container is not a valid container name")
+    if answer.image is not None and not _IMAGE_SHAPE.match(answer.image):
+        raise Refused("image is not a valid image reference")
+    for field in ("image_pull_secret", "config_name"):
+        value = getattr(answer, field)
+        if value is not None and not _DNS_SUBDOMAIN.match(value):
+            raise Refused(f"{field} is not a valid Kubernetes object name")
+    if answer.config_key is not None and not _CONFIG_KEY.match(answer.config_key):
+        raise Refused("config_key is not a valid ConfigMap/Secret key")
+    if answer.probe_path is not None and not _PROBE_PATH.match(answer.probe_path):
+        raise Refused("probe_path is not a valid HTTP path")
+    for field in ("memory_limit", "cpu_limit"):
+        value = getattr(answer, field)
+        if value is not None and not _QUANTITY_SHAPE.match(value):
+            raise Refused(f"{field} is not a Kubernetes quantity")
+
+
+def _check_container(answer: ModelAnswer, evidence: Evidence) -> ContainerFacts | None:
+    """The container the remedy acts on: the one named (which must be in the pod), else the focus."""
+    if answer.container is not None:
+        container = evidence.container(answer.container)
+        if container is None:
+            raise Refused(f"container {answer.container!r} is not in pod {evidence.pod_name}")
+        return container
+    if answer.remedy in _CONTAINER_REMEDIES:
+        container = evidence.focus
+        if container is None:
+            raise Refused(f"{answer.remedy.value} names no container and the event names none")
+        return container
+    return None
+
+
+def _require(container: ContainerFacts | None, kind: str) -> ContainerFacts:
+    if container is None:  # unreachable: _check_container guarantees one for these kinds
+        raise Refused(f"{kind} names no container")
+    return container
+
+
+def _check_memory(limit: str | None, *, container: ContainerFacts | None, settings: Settings) -> None:
+    facts = _require(container, "raise_memory_limit")
+    if not limit:
+        raise Refused("raise_memory_limit without memory_limit")
+    current_text = facts.limits.get("memory")
+    if not current_text:
+        raise Refused(f"container {facts.name} has no memory limit to raise")
+    try:
+        current, wanted = quantity.parse_bytes(current_text), quantity.parse_bytes(limit)
+        ceiling = quantity.parse_bytes(settings.memory_ceiling)
+    except quantity.QuantityError as exc:
+        raise Refused(str(exc)) from exc
+    if wanted <= current:
+        raise Refused(f"memory limit {limit} is not above the current {current_text}")
+    if wanted > ceiling:
+        raise Refused(f"memory limit {limit} is above the ceiling {settings.memory_ceiling}")
+    bound = max(current * settings.max_increase_factor, current + MEMORY_MARGIN_BYTES)
+    if wanted > bound:
+        raise Refused(f"memory limit {limit} is more than one bump above {current_text} "
+                      f"(at most x{settings.max_increase_factor:g} or +100Mi)")
+
+
+def _check_cpu(limit: str | None, *, container: ContainerFacts | None, settings: Settings) -> None:
+    facts = _require(container, "raise_cpu_limit")
+    if not limit:
+        raise Refused("raise_cpu_limit without cpu_limit")
+    current_text = facts.limits.get("cpu")
+    if not current_text:
+        raise Refused(f"container {facts.name} has no cpu limit to raise")
+    try:
+        current, wanted = quantity.parse_millicores(current_text), quantity.parse_millicores(limit)
+        ceiling = quantity.parse_millicores(settings.cpu_ceiling)
+    except quantity.QuantityError as exc:
+        raise Refused(str(exc)) from exc
+    if wanted <= current:
+        raise Refused(f"cpu limit {limit} is not above the current {current_text}")
+    if wanted > ceiling:
+        raise Refused(f"cpu limit {limit} is above the ceiling {settings.cpu_ceiling}")
+    if wanted > current * settings.max_increase_factor:
+        raise Refused(f"cpu limit {limit} is more than x{settings.max_increase_factor:g} the current {current_text}")
+
+
+def split_image(reference: str) -> tuple[str, str, str | None, str | None]:
+    """``(registry, repository, tag, digest)`` with Docker's defaults; raises ``Refused`` if malformed.
+
+    ``nginx`` is ``docker.io/library/nginx``; the first path part is a registry only when it has a
+    ``.`` or ``:`` or is ``localhost`` (the distribution/reference rule).
+    """
+    match = _IMAGE.match(reference)
+    if match is None:
+        raise Refused("image is not a valid image reference")
+    name = match.group("name")
+    first, _, rest = name.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        registry, repository = first, rest
+    else:
+        registry, repository = DEFAULT_REGISTRY, name
+    if registry in ("index.docker.io", "registry-1.docker.io"):
+        registry = DEFAULT_REGISTRY
+    if registry == DEFAULT_REGISTRY and "/" not in repository:
+        repository = f"library/{repository}"
+    return registry, repository, match.group("tag"), match.group("digest")
+
+
+def _check_image(image: str | None, *, container: ContainerFacts | None) -> None:
+    facts = _require(container, "fix_image_reference")
+    if not image:
+        raise Refused("fix_image_reference without image")
+    wanted = split_image(image)
+    try:
+        current = split_image(facts.image)
+    except Refused as exc:
+        raise Refused(f"the current image of {facts.name} cannot be parsed, so no change can be checked") from exc
+    if wanted[:2] != current[:2]:
+        raise Refused(f"image {wanted[0]}/{wanted[1]} is another registry or repository than "
+                      f"{current[0]}/{current[1]}; only the tag or digest may change")
+    if wanted[2:] == current[2:] or (wanted[2] is None and wanted[3] is None):
+        raise Refused("image changes neither the tag nor the digest")
+
+
+def _check_probe(answer: ModelAnswer, *, container: ContainerFacts | None) -> None:
+    facts = _require(container, "fix_probe")
+    if answer.probe is None:
+        raise Refused("fix_probe without probe")
+    if answer.probe not in {probe.name for probe in facts.probes}:
+        raise Refused(f"container {facts.name} has no {answer.probe} probe")
+    changes = [*_PROBE_TIMING, "probe_port", "probe_path"]
+    if all(getattr(answer, field) is None for field in changes):
+        raise Refused("fix_probe changes nothing")
+
+
+def _check_config(answer: ModelAnswer, *, evidence: Evidence) -> None:
+    if answer.config_kind is None or not answer.config_name:
+        raise Refused("add_missing_config without config_kind and config_name")
+    reference = f"{answer.config_kind}/{answer.config_name}"
+    referenced = reference in evidence.config_objects or any(
+        ref.kind == answer.config_kind and ref.name == answer.config_name
+        for facts in evidence.containers for ref in facts.config_refs)
+    if not referenced:
+        raise Refused(f"{reference} is not referenced by the pod")
+
+
+def normalise(text: str) -> str:
+    """Collapse all whitespace runs to one space, for comparing quotes with the prompt."""
+    return " ".join(text.split())
+
+
+def _check_quotes(answer: ModelAnswer, *, prompt_text: str) -> None:
+    if answer.remedy is not RemedyKind.ESCALATE and not answer.evidence:
+        raise Refused("the answer quotes no evidence for its remedy")
+    haystack = normalise(prompt_text)
+    for line in answer.evidence:
+        quote = normalise(line)
+        if len(quote) < MIN_EVIDENCE_LINE_CHARS or len(quote) > MAX_EVIDENCE_LINE_CHARS:
+            raise Refused(f"an evidence line is not {MIN_EVIDENCE_LINE_CHARS}-{MAX_EVIDENCE_LINE_CHARS} characters")
+        if quote not in haystack:
+            raise Refused("an evidence line does not appear in the evidence that was sent")

@@ -1,0 +1,114 @@
+"""A local fake of Secret Manager's REST ``access`` call, for the real google-cloud-secret-manager client.
+
+There is no Secret Manager emulator (FACTS.md §4); the client accepts ``transport="rest"`` with
+``client_options={"api_endpoint": fake.url}`` and anonymous credentials. Serves
+``GET /v1/projects/P/secrets/S/versions/V:access`` from an in-memory dict, answers 404 with a
+Google error body for a missing secret, and can corrupt the checksum (``bad_crc=True``) or fail
+with a status. Records every request path. In-process ``ThreadingHTTPServer`` on port 0.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+from kubesent.secrets import crc32c
+
+_ACCESS = re.compile(r"^/v1/(projects/[^/]+/secrets/[^/]+)/versions/([^/:]+):access$")
+# How often serve_forever checks for shutdown; the default 0.5 s would slow every test's teardown.
+POLL_SECONDS = 0.05
+_STATUS_NAMES = {403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
+                 503: "UNAVAILABLE"}
+
+
+class FakeSecretManager:
+    """Secrets by ``projects/P/secrets/S``; every version name resolves to the one stored value."""
+
+    def __init__(self, *, host: str = "127.0.0.1") -> None:
+        self.secrets: dict[str, bytes] = {}
+        self.bad_crc = False
+        self.failures: deque[int] = deque()
+        self.paths: list[str] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer((host, 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def add(self, name: str, value: str | bytes) -> None:
+        """Store ``value`` under ``projects/P/secrets/S``."""
+        self.secrets[name] = value.encode() if isinstance(value, str) else value
+
+    def fail(self, status: int, *, times: int = 1) -> None:
+        """Answer the next ``times`` requests with this HTTP status."""
+        self.failures.extend([status] * times)
+
+    def start(self) -> FakeSecretManager:
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(POLL_SECONDS,), name="fake-secret-manager", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeSecretManager:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.stop()
+
+    def answer(self, path: str) -> tuple[int, dict[str, Any]]:
+        """The status and JSON body for one GET."""
+        with self._lock:
+            self.paths.append(path)
+            status = self.failures.popleft() if self.failures else 0
+        if status:
+            return status, _error(status, "scripted failure")
+        match = _ACCESS.match(path.split("?", 1)[0])
+        if match is None:
+            return 404, _error(404, f"no route {path}")
+        secret, version = match.groups()
+        data = self.secrets.get(secret)
+        if data is None:
+            return 404, _error(404, f"Secret [{secret}] not found or has no versions.")
+        checksum = crc32c(data) ^ (1 if self.bad_crc else 0)
+        number = "1" if version == "latest" else version
+        return 200, {"name": f"{secret}/versions/{number}",
+                     "payload": {"data": base64.b64encode(data).decode(), "dataCrc32c": str(checksum)}}
+
+
+def _error(status: int, message: str) -> dict[str, Any]:
+    return {"error": {"code": status, "message": message, "status": _STATUS_NAMES.get(status, "UNKNOWN")}}
+
+
+def _handler_for(fake: FakeSecretManager) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            del format, args
+
+        def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+            status, body = fake.answer(self.path)
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    return Handler
