@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-fast bench lint typecheck corpus clean sandbox
+.PHONY: demo test test-fast bench lint typecheck corpus clean sandbox .venv-checkov
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,8 @@ $(CHECKOV_VENV)/.installed:
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==3.3.30
 	touch $@
+
+$(CHECKOV_VENV): $(CHECKOV_VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(PY) -m local_emulator.demo

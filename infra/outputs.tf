@@ -1,0 +1,36 @@
+# Terraform outputs take no `type` argument (only variables do); each value's type is fixed by its expression.
+
+output "function_name" {
+  description = "Name of the deployed Cloud Function (and of its Cloud Run service)."
+  value       = google_cloudfunctions2_function.kubesent.name
+}
+
+output "function_uri" {
+  description = "Internal-only URL of the function; only the push subscription calls it."
+  value       = google_cloudfunctions2_function.kubesent.service_config[0].uri
+}
+
+output "function_service_account" {
+  description = "Email of the function's identity: the RBAC subject (a User) in exporter-config/kubesent-rbac."
+  value       = google_service_account.function.email
+}
+
+output "exporter_service_account" {
+  description = "Email of the exporter's Google SA: the iam.gke.io/gcp-service-account annotation in exporter-config/overlays/gke."
+  value       = google_service_account.exporter.email
+}
+
+output "incidents_topic" {
+  description = "Full name of the topic the exporter publishes to."
+  value       = google_pubsub_topic.incidents.id
+}
+
+output "dead_letter_subscription" {
+  description = "Pull subscription holding events that failed every delivery attempt."
+  value       = google_pubsub_subscription.dead_letter.id
+}
+
+output "gemini_secret" {
+  description = "Secret Manager secret for the Gemini API key; add a version out of band."
+  value       = google_secret_manager_secret.gemini.secret_id
+}

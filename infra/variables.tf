@@ -1,0 +1,161 @@
+variable "project_id" {
+  type        = string
+  description = "Project that hosts the function, Pub/Sub, Firestore and Secret Manager."
+}
+
+variable "region" {
+  type        = string
+  description = "Region of the function, its source bucket and its Artifact Registry repository."
+  default     = "europe-west1"
+}
+
+variable "gke_cluster" {
+  type        = string
+  description = "The watched GKE cluster as projects/P/locations/L/clusters/C (KUBESENT_GKE_CLUSTER)."
+
+  validation {
+    condition     = can(regex("^projects/[^/]+/locations/[^/]+/clusters/[^/]+$", var.gke_cluster))
+    error_message = "gke_cluster must look like projects/P/locations/L/clusters/C."
+  }
+}
+
+variable "gke_endpoint" {
+  type        = string
+  description = "How the function reaches the control plane: dns (DNS-based endpoint, IAM-gated, works for private clusters) or ip."
+  default     = "dns"
+
+  validation {
+    condition     = contains(["dns", "ip"], var.gke_endpoint)
+    error_message = "gke_endpoint must be dns or ip."
+  }
+}
+
+variable "cluster_name" {
+  type        = string
+  description = "Cluster name used in incident keys when the exporter sends none; keep it equal to the exporter's clusterName."
+  default     = "gke-prod"
+}
+
+variable "function_name" {
+  type        = string
+  description = "Name of the Cloud Function (and of its Cloud Run service and log-based metrics' filter)."
+  default     = "kubesent"
+}
+
+variable "incidents_topic" {
+  type        = string
+  description = "Pub/Sub topic the exporter publishes pod Warning events to (must match exporter-config/overlays/gke)."
+  default     = "kubesent-events"
+}
+
+variable "dry_run" {
+  type        = bool
+  description = "KUBESENT_DRY_RUN: true means KubeSent never writes to the cluster. Opt out deliberately."
+  default     = true
+}
+
+variable "namespaces_allow" {
+  type        = list(string)
+  description = "KUBESENT_NAMESPACES_ALLOW: namespaces (fnmatch patterns) KubeSent may patch. RBAC must grant patch there too."
+  default     = ["*"]
+}
+
+variable "gemini_mode" {
+  type        = string
+  description = "api_key (key in Secret Manager), vertex (Vertex AI with the function's identity) or none (rules only)."
+  default     = "api_key"
+
+  validation {
+    condition     = contains(["api_key", "vertex", "none"], var.gemini_mode)
+    error_message = "gemini_mode must be api_key, vertex or none."
+  }
+}
+
+variable "gemini_model" {
+  type        = string
+  description = "KUBESENT_GEMINI_MODEL: a current Flash model is cheap and fast enough per incident."
+  default     = "gemini-2.5-flash"
+}
+
+variable "gemini_vertex_location" {
+  type        = string
+  description = "KUBESENT_GEMINI_VERTEX_LOCATION: Vertex AI region (vertex mode only)."
+  default     = "us-central1"
+}
+
+variable "gemini_secret_id" {
+  type        = string
+  description = "Secret Manager secret id holding the Gemini API key; its versions are added out of band."
+  default     = "kubesent-gemini-api-key"
+}
+
+variable "firestore_database" {
+  type        = string
+  description = "Firestore database id of the ledger. Anything but (default) is created here; (default) must already exist."
+  default     = "kubesent"
+}
+
+variable "firestore_location" {
+  type        = string
+  description = "Firestore location for a created database; null means var.region."
+  default     = null
+}
+
+variable "ledger_collection" {
+  type        = string
+  description = "KUBESENT_FIRESTORE_COLLECTION: prefix of the ledger collections that get the expireAt TTL policy."
+  default     = "kubesent-incidents"
+}
+
+variable "ledger_ttl_days" {
+  type        = number
+  description = "KUBESENT_LEDGER_TTL_DAYS: ledger documents expire after this many days."
+  default     = 30
+}
+
+variable "max_instances" {
+  type        = number
+  description = "Upper bound on function instances: caps the blast radius of an event storm and Gemini spend."
+  default     = 5
+}
+
+variable "ingress_settings" {
+  type        = string
+  description = "Function ingress. ALLOW_INTERNAL_ONLY: only same-project Google sources (the Pub/Sub push here) and the VPC."
+  default     = "ALLOW_INTERNAL_ONLY"
+
+  validation {
+    condition     = contains(["ALLOW_INTERNAL_ONLY", "ALLOW_INTERNAL_AND_GCLB"], var.ingress_settings)
+    error_message = "ingress_settings must be ALLOW_INTERNAL_ONLY or ALLOW_INTERNAL_AND_GCLB; never ALLOW_ALL."
+  }
+}
+
+variable "exporter_k8s_namespace" {
+  type        = string
+  description = "Namespace of the exporter's Kubernetes ServiceAccount (exporter-config/base)."
+  default     = "kubesent-exporter"
+}
+
+variable "exporter_k8s_service_account" {
+  type        = string
+  description = "Name of the exporter's Kubernetes ServiceAccount, bound to its Google SA through Workload Identity."
+  default     = "kubernetes-event-exporter"
+}
+
+variable "notification_channels" {
+  type        = list(string)
+  description = "Monitoring notification channel ids for the dead-letter and escalation alerts (empty: alerts only show in the console)."
+  default     = []
+}
+
+variable "manage_project_services" {
+  type        = bool
+  description = "Enable the needed Google APIs from Terraform (never disabled on destroy)."
+  default     = true
+}
+
+variable "labels" {
+  type        = map(string)
+  description = "Labels put on every resource that takes them."
+  default     = { app = "kubesent" }
+}
