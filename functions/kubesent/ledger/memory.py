@@ -1,0 +1,139 @@
+"""``MemoryLedger``: the incident ledger in one process's memory, for tests, replay and the demo.
+
+Same semantics as ``FirestoreLedger`` (both pass ``tests/ledger``): one lock makes each ``admit``
+atomic, which is what Firestore's create-if-absent and update preconditions give across processes.
+Never shared between processes; never raises ``LedgerUnavailable``.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from kubesent import ledger
+
+
+@dataclass
+class _Claim:
+    status: str  # claimed | done | released
+    lease_until: datetime
+    expire_at: datetime
+    diagnosis: dict[str, Any] | None = None
+    record: dict[str, Any] | None = None
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Aware UTC datetime; a naive one is taken to be UTC already (as Firestore does)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class MemoryLedger:
+    """A thread-safe in-memory ``ledger.Ledger``."""
+
+    def __init__(self, settings: ledger.Settings | None = None) -> None:
+        self.settings = settings or ledger.Settings()
+        self._lock = threading.Lock()
+        self._claims: dict[str, _Claim] = {}
+        self._remediations: dict[str, ledger.Remediation] = {}
+        # scope id -> workload id -> when it last failed (a sliding window is filtered on read).
+        self._failing: dict[str, dict[str, datetime]] = {}
+        # scope id -> end of the open breaker window.
+        self._trips: dict[str, datetime] = {}
+
+    def admit(self, key: ledger.IncidentKey, *, now: datetime) -> ledger.Admission:
+        now = as_utc(now)
+        settings = self.settings
+        with self._lock:
+            claim = self._claims.get(key.id)
+            if claim is not None and claim.status == "done":
+                return ledger.Admission(ledger.Verdict.DUPLICATE, "duplicate: incident already handled")
+            if claim is not None and claim.status == "claimed" and claim.lease_until > now:
+                return ledger.Admission(ledger.Verdict.DUPLICATE,
+                                        f"duplicate: claimed by another handler until {claim.lease_until.isoformat()}")
+            lease_until = now + timedelta(seconds=settings.lease_seconds)
+            if claim is None:
+                self._claims[key.id] = _Claim("claimed", lease_until, self._expire_at(now))
+            else:  # an expired or released claim: take it over, keeping the cached diagnosis
+                claim.status, claim.lease_until, claim.expire_at = "claimed", lease_until, self._expire_at(now)
+
+            last = self._remediations.get(key.workload_id)
+            judged = ledger.judge_history(key, last, now=now, settings=settings)
+            if judged is not None:
+                if judged.verdict is ledger.Verdict.RECURRENCE and last is not None:
+                    self._remediations[key.workload_id] = replace(last, ineffective=True)
+                return judged
+            return self._judge_breaker(key, now=now)
+
+    def _judge_breaker(self, key: ledger.IncidentKey, *, now: datetime) -> ledger.Admission:
+        settings = self.settings
+        since = now - timedelta(seconds=settings.breaker_window_seconds)
+        counts: list[int] = []
+        opened: list[bool] = []
+        scopes = ledger.breaker_scopes(key)
+        for scope in scopes:
+            failing = self._failing.setdefault(scope, {})
+            failing[key.workload_id] = max(now, failing.get(key.workload_id, now))
+            for workload_id in [w for w, at in failing.items() if at < since]:
+                del failing[workload_id]  # prune: the map stays bounded by the window
+            counts.append(len(failing))
+            opened.append(self._trips.get(scope, since) > now)
+        namespace_action, cluster_action = ledger.judge_breaker(
+            namespace_count=counts[0], cluster_count=counts[1], namespace_open=opened[0], cluster_open=opened[1],
+            settings=settings)
+        won = [self._trip(scope, now=now) if action == "trip" else False
+               for scope, action in zip(scopes, (namespace_action, cluster_action), strict=True)]
+        return ledger.breaker_admission(
+            namespace_action=namespace_action, cluster_action=cluster_action, namespace_won=won[0],
+            cluster_won=won[1], namespace_count=counts[0], cluster_count=counts[1], key=key, settings=settings)
+
+    def _trip(self, scope: str, *, now: datetime) -> bool:
+        # Called under the lock after an "is it open?" check, so the caller always wins.
+        self._trips[scope] = now + timedelta(seconds=self.settings.breaker_window_seconds)
+        return True
+
+    def cached_diagnosis(self, key: ledger.IncidentKey) -> dict[str, Any] | None:
+        with self._lock:
+            claim = self._claims.get(key.id)
+            return copy.deepcopy(claim.diagnosis) if claim and claim.diagnosis is not None else None
+
+    def store_diagnosis(self, key: ledger.IncidentKey, answer: dict[str, Any], *, now: datetime) -> None:
+        now = as_utc(now)
+        with self._lock:
+            claim = self._claims.setdefault(key.id, _Claim("released", now, self._expire_at(now)))
+            claim.diagnosis = copy.deepcopy(answer)
+            claim.expire_at = self._expire_at(now)
+
+    def record_remediation(self, key: ledger.IncidentKey, remediation: ledger.Remediation) -> None:
+        with self._lock:
+            self._remediations[key.workload_id] = replace(remediation, at=as_utc(remediation.at))
+
+    def last_remediation(self, key: ledger.IncidentKey) -> ledger.Remediation | None:
+        with self._lock:
+            return self._remediations.get(key.workload_id)
+
+    def complete(self, key: ledger.IncidentKey, record: dict[str, Any], *, now: datetime) -> None:
+        now = as_utc(now)
+        with self._lock:
+            claim = self._claims.setdefault(key.id, _Claim("done", now, self._expire_at(now)))
+            claim.status, claim.record, claim.expire_at = "done", copy.deepcopy(record), self._expire_at(now)
+
+    def release(self, key: ledger.IncidentKey) -> None:
+        with self._lock:
+            claim = self._claims.get(key.id)
+            if claim is not None and claim.status == "claimed":
+                claim.status = "released"
+
+    def audit(self, key: ledger.IncidentKey) -> dict[str, Any] | None:
+        """The stored claim (``status``, ``record``, ``expireAt``), for tests and the demo; not in the protocol."""
+        with self._lock:
+            claim = self._claims.get(key.id)
+            if claim is None:
+                return None
+            return {"status": claim.status, "record": copy.deepcopy(claim.record), "expireAt": claim.expire_at}
+
+    def _expire_at(self, now: datetime) -> datetime:
+        return now + timedelta(days=self.settings.ttl_days)
+
