@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +22,7 @@ from kubesent.ledger.memory import MemoryLedger
 from kubesent.pipeline import Pipeline
 from kubesent.settings import Settings
 from kubesent.wiring import ledger_settings
+from local_emulator import gcloud_emulators
 from local_emulator.kube_sandbox import KubeSandbox
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -93,3 +95,27 @@ def scenario(sandbox: KubeSandbox, now: datetime) -> Callable[[str], tuple[event
         sandbox.load_bundle(bundle)
         return events.parse_event(event_at(bundle, now)), expected
     return load
+
+
+@pytest.fixture(scope="session")
+def firestore_emulator() -> Iterator[gcloud_emulators.Emulator]:
+    if shutil.which("gcloud") is None:
+        pytest.fail("gcloud is not installed: the Firestore emulator tests cannot run (FACTS §4)")
+    emulator = gcloud_emulators.start_firestore(project="kubesent-ledger-test")
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def firestore_env(firestore_emulator: gcloud_emulators.Emulator, monkeypatch: pytest.MonkeyPatch,
+                  tmp_path: Path) -> gcloud_emulators.Emulator:
+    """An empty emulator, FIRESTORE_EMULATOR_HOST set, and no ADC anywhere the client could look."""
+    firestore_emulator.clear()
+    for name, value in firestore_emulator.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "no-gcloud-config"))
+    monkeypatch.setenv("GCE_METADATA_HOST", "127.0.0.1:9")  # nothing listens: no metadata server either
+    return firestore_emulator

@@ -8,9 +8,7 @@ Credentials reachable, as on a developer machine without gcloud auth.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,30 +23,6 @@ from local_emulator import gcloud_emulators
 TEST_TIMEOUT_SECONDS = 10.0
 
 LedgerFactory = Callable[..., Any]
-
-
-@pytest.fixture(scope="session")
-def firestore_emulator() -> Iterator[gcloud_emulators.Emulator]:
-    if shutil.which("gcloud") is None:
-        pytest.fail("gcloud is not installed: the Firestore emulator tests cannot run (FACTS §4)")
-    emulator = gcloud_emulators.start_firestore(project="kubesent-ledger-test")
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
-
-
-@pytest.fixture
-def firestore_env(firestore_emulator: gcloud_emulators.Emulator, monkeypatch: pytest.MonkeyPatch,
-                  tmp_path: Path) -> gcloud_emulators.Emulator:
-    """An empty emulator, FIRESTORE_EMULATOR_HOST set, and no ADC anywhere the client could look."""
-    firestore_emulator.clear()
-    for name, value in firestore_emulator.env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
-    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "no-gcloud-config"))
-    monkeypatch.setenv("GCE_METADATA_HOST", "127.0.0.1:9")  # nothing listens: no metadata server either
-    return firestore_emulator
 
 
 @pytest.fixture(params=["memory", "firestore"])
