@@ -1,0 +1,459 @@
+"""Mask secrets, strip invisible characters and cap sizes in text before it leaves the cluster.
+
+Container logs, event messages, env-like text, labels and annotations pass through here before they
+reach the model, the ledger or a proposal. Pure: never does I/O. The evidence pipeline calls
+``redact_log`` for logs, ``redact`` for any other text and ``redact_mapping`` for labels and annotations.
+
+Hostile input stays linear (FACTS.md §8): every pattern runs in RE2, compiled once into two combined
+regexes (PEM markers; everything else). No rule can stay undecided for more than a few hundred bytes
+before it matches, so one search never reads far past its match. Values after a key are read by an
+anchored match only once the key is known, so a key that turns out harmless costs nothing more.
+A masked secret becomes ``[REDACTED:<kind>]``; masks already present are left as they are, so
+``redact(redact(text)) == redact(text)``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+import re2
+
+MASK_PREFIX: Final = "[REDACTED"
+
+# A 2000-character line holds any real stack-trace frame or JSON log record; longer ones are blobs.
+DEFAULT_MAX_LINE_CHARS: Final = 2000
+# The truncation notices are ~40 characters; budgets below these would leave no room for text.
+_MIN_MAX_CHARS: Final = 100
+_MIN_LINE_CHARS: Final = 40
+# Cuts back off to one of these so they never leave half a token (a secret's prefix) behind.
+_BOUNDARY_CHARS: Final = " \t,;\"'"
+
+# RE2's default 8 MiB per regex also feeds its DFA cache; more room keeps adversarial text on the
+# DFA instead of the slower NFA fallback.
+_RE2_MAX_MEM: Final = 64 << 20
+# Pattern bounds. Each caps how long a rule can stay undecided, which is what keeps scanning linear.
+_KEY_SUFFIX_MAX: Final = 40  # "password" + "_for_the_primary_replica"
+_URL_USER_MAX: Final = 128
+_URL_PASSWORD_MAX: Final = 256
+_JWT_HEADER_MAX: Final = 400  # {"alg","kid","typ"} is ~100 base64 chars; x5c chains are not caught
+_QUOTED_VALUE_MAX: Final = 1000  # RE2's largest count; longer quoted values are masked up to a space
+_GENERIC_BLOB_MIN: Final = 32  # 128-bit hex; shorter runs after "token" are usually words or ids
+# Key characters read back before a keyword ("DB_" in "DB_PASSWORD"); longer keys are rare.
+_KEY_BACKSCAN: Final = 64
+# A 16384-bit RSA key is ~12.7 KB of PEM; an END farther than this belongs to something else.
+_PEM_MAX_BYTES: Final = 64 << 10
+# Pure digits under a token/auth key are counts or TTLs ("max_tokens=512"), not secrets.
+_NUMERIC_VALUE_MAX: Final = 12
+
+
+def _invisible_table() -> dict[int, None]:
+    """Code points deleted by ``redact``: format (Cf) and control (Cc) characters except newline and
+    tab, lone surrogates (they cannot be encoded), and Hangul fillers, which render as blank letters.
+    Format characters exist only in planes 0, 1 and 14, so only those are scanned (15 ms, not 400)."""
+    planes = (*range(0x20000), *range(0xE0000, 0xE1000))
+    table: dict[int, None] = {cp: None for cp in planes if unicodedata.category(chr(cp)) in ("Cf", "Cc")}
+    table.update(dict.fromkeys(range(0xD800, 0xE000)))
+    table.update(dict.fromkeys((0x115F, 0x1160, 0x3164, 0xFFA0)))
+    del table[ord("\n")], table[ord("\t")]
+    return table
+
+
+_INVISIBLE: Final = _invisible_table()
+
+
+class _Match(Protocol):
+    def start(self, group: int = 0) -> int: ...
+    def end(self, group: int = 0) -> int: ...
+    def span(self, group: int = 0) -> tuple[int, int]: ...
+
+
+@dataclass(frozen=True)
+class _Edit:
+    start: int
+    end: int
+    replacement: bytes
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One alternative of the combined regex. ``pattern`` has exactly one capturing group;
+    ``mask`` gets the text, the match and that group's number, and says what to replace (or None)."""
+
+    pattern: str
+    mask: Callable[[bytes, _Match, int], _Edit | None]
+
+
+def _compile(pattern: str) -> re2._Regexp:
+    options = re2.Options()
+    options.max_mem = _RE2_MAX_MEM
+    return re2.compile(pattern, options)
+
+
+def _marker(kind: str) -> bytes:
+    return f"{MASK_PREFIX}:{kind}]".encode()
+
+
+_EXISTING_MASK: Final = _compile(r"\[REDACTED:[a-z0-9-]{1,40}\]")
+
+
+def _edit(data: bytes, start: int, end: int, kind: str) -> _Edit:
+    secret = data[start:end]
+    already = secret.startswith(b"[REDACTED:") and _EXISTING_MASK.fullmatch(secret) is not None
+    return _Edit(start, end, secret if already else _marker(kind))
+
+
+# --- judging keys and values ---------------------------------------------------------------------
+
+_WORDS: Final = _compile(r"[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+# (fragment of the lower-cased key without separators, kind); first hit wins, specific before generic.
+_KEY_FRAGMENTS: Final = (
+    ("privatekeyid", "gcp-sa"),
+    ("privatekey", "private-key"),
+    ("secretaccesskey", "aws-secret"),
+    ("awssecret", "aws-secret"),
+    ("clientsecret", "client-secret"),
+    ("password", "password"),
+    ("passwd", "password"),
+    ("passphrase", "password"),
+    ("apikey", "api-key"),
+    ("accesskey", "api-key"),
+    ("accountkey", "api-key"),
+    ("secret", "secret"),
+    ("credential", "credential"),
+    ("authorization", "authorization"),
+)
+# Whole words that make a key secret on their own ("db_pass", "DB_PWD", "id_token", "basic_auth").
+_KEY_WORDS: Final = {"pass": "password", "pwd": "password", "token": "token", "auth": "auth",
+                     "cred": "credential", "creds": "credential"}
+# Last words that make the value a name, a path, a setting or a source line, not the secret
+# ("secretName", "tokenTTL", "TokenService.java:42").
+_NOT_SECRET_LAST_WORDS: Final = frozenset({
+    "name", "names", "ref", "file", "path", "dir", "namespace", "type", "kind", "length", "count", "ttl", "expiry",
+    "expires", "enabled", "required", "mode",
+    "java", "kt", "scala", "py", "go", "js", "ts", "rb", "rs", "cs", "cpp", "php",
+})
+# $PWD and $OLDPWD in env dumps are the shell's working directories.
+_NOT_SECRET_KEYS: Final = frozenset({"pwd", "oldpwd"})
+# Values that say something about a secret without being one.
+_BENIGN_VALUES: Final = frozenset({"true", "false", "yes", "no", "on", "off", "null", "nil", "none", "undefined",
+                                   "enabled", "disabled", "required", "optional", "redacted", "hidden", "masked"})
+
+
+@functools.lru_cache(maxsize=4096)  # logs repeat the same few keys; splitting them is the costly part
+def _key_kind(key: str, *, bare_key_word: bool = False) -> str | None:
+    """Kind of secret a key name holds, or None. ``bare_key_word`` also counts a plain "key" word
+    (annotation names such as "ssh-key"), which in free text would match too much."""
+    words = [word.lower() for word in _WORDS.findall(key)]
+    joined = "".join(words)
+    if not words or joined in _NOT_SECRET_KEYS or words[-1] in _NOT_SECRET_LAST_WORDS:
+        return None
+    for fragment, kind in _KEY_FRAGMENTS:
+        if fragment in joined:
+            return kind
+    for word in words:
+        if word in _KEY_WORDS:
+            return _KEY_WORDS[word]
+    if joined.endswith("token"):  # "accesstoken", "authtoken"; "tokenizer" is not one
+        return "token"
+    if bare_key_word and words[-1] in ("key", "keys"):
+        return "key"
+    return None
+
+
+def _is_benign(value: str) -> bool:
+    stripped = value.strip("<>*[]() ")
+    return (not stripped or stripped.lower() in _BENIGN_VALUES
+            or value.startswith(("${", "$(", "{{", "%(", "<")))  # references and placeholders ("<set to the key...>")
+
+
+def _looks_random(value: str) -> bool:
+    """A digit or mixed case: true of real tokens, false of prose ("token: unexpected EOF")."""
+    return any(c.isdigit() for c in value) or (value.lower() != value and value.upper() != value)
+
+
+def _starts_line(data: bytes, position: int) -> bool:
+    """Only indentation (or a YAML list dash) before ``position`` on its line: "key: value" is config,
+    not prose."""
+    window = data[max(0, position - _KEY_BACKSCAN):position]
+    newline = window.rfind(b"\n")
+    if newline == -1 and position > _KEY_BACKSCAN:
+        return False
+    return not window[newline + 1:].strip(b" \t-")
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+def _token(kind: str, check: Callable[[str], bool] | None = None) -> Callable[[bytes, _Match, int], _Edit | None]:
+    """Mask a self-contained secret: the whole group, if ``check`` (when given) accepts it."""
+    def mask(data: bytes, match: _Match, group: int) -> _Edit | None:
+        start, end = match.span(group)
+        if check is not None and not check(data[start:end].decode(errors="replace")):
+            return None
+        return _edit(data, start, end, kind)
+    return mask
+
+
+def _mixed_case_with_digit(value: str) -> bool:
+    """Generated keys mix case and digits; Kubernetes names are lower case ("sk-payments-7d9f8-x2x9z")."""
+    return value.lower() != value and value.upper() != value and any(c.isdigit() for c in value)
+
+
+def _is_basic_credential(value: str) -> bool:
+    try:
+        return b":" in base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+
+
+_KEY_CHARS: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
+# Group 1: double-quoted (also JSON-escaped \"...\"), 2: single-quoted, 3: bare.
+_PLAIN_VALUE: Final = _compile(
+    rf'\\?"((?:[^"\\\n]|\\[^"\n]){{1,{_QUOTED_VALUE_MAX}}})\\?"'
+    rf"|'([^'\n]{{1,{_QUOTED_VALUE_MAX}}})'"
+    r"""|\\?["']?([^\s"'\\,;&]+)""")
+# Group 1: the scheme word, 2: the credential after it.
+_AUTH_VALUE: Final = _compile(
+    r"""(?:\\?["'\[])?(?:((?i:bearer|basic|token|digest|negotiate|ntlm|apikey|aws4-hmac-sha256))[ \t]+)?"""
+    r"""(\[REDACTED:[a-z0-9-]{1,40}\]|[^\s"'\\,;&\]]+)""")
+_SCHEME_KINDS: Final = {"bearer": "bearer", "basic": "basic-auth"}
+
+
+def _mask_keyed_value(data: bytes, match: _Match, group: int) -> _Edit | None:
+    """``key = value``, ``key: value``, ``"key": "value"``, ``--key value``: judge the key, then the value.
+    The group starts at the keyword; the rest of the key ("DB_" in "DB_PASSWORD") is read back here.
+    "key: word" in the middle of a line may be prose ("failed to fetch token: unexpected EOF")."""
+    key_start, key_end = match.span(group)
+    window = data[max(0, key_start - _KEY_BACKSCAN):key_start]
+    key_head = window[len(window.rstrip(_KEY_CHARS)):]
+    separator = data[key_end:match.end()]
+    may_be_prose = b":" in separator and b"=" not in separator and not _starts_line(data, key_start - len(key_head))
+    key = (key_head + data[key_start:key_end]).decode()
+    return _mask_value_of(data, match.end(), key=key, may_be_prose=may_be_prose)
+
+
+def _mask_named_value(data: bytes, match: _Match, group: int) -> _Edit | None:
+    """Kubernetes env entries: ``{"name": "DB_PASSWORD", "value": "..."}`` and ``name: X`` / ``value: ...``."""
+    key = data[match.start(group):match.end(group)].decode()
+    return _mask_value_of(data, match.end(), key=key, may_be_prose=False)
+
+
+def _mask_value_of(data: bytes, value_start: int, *, key: str, may_be_prose: bool) -> _Edit | None:
+    kind = _key_kind(key)
+    if kind is None:
+        return None
+    if kind == "authorization":
+        auth = _AUTH_VALUE.match(data, value_start)
+        if auth is None:
+            return None
+        scheme = data[auth.start(1):auth.end(1)].decode().lower() if auth.start(1) != -1 else ""
+        credential = data[auth.start(2):auth.end(2)].decode(errors="replace")
+        if not scheme and (_is_benign(credential) or (may_be_prose and not _looks_random(credential))):
+            return None
+        return _edit(data, auth.start(2), auth.end(2), _SCHEME_KINDS.get(scheme, "authorization"))
+    value = _PLAIN_VALUE.match(data, value_start)
+    if value is None:
+        return None
+    index: int = value.lastindex  # 1: double-quoted, 2: single-quoted, 3: bare
+    start, end = value.span(index)
+    text = data[start:end].decode(errors="replace")
+    if _is_benign(text):
+        return None
+    if kind != "password" and text.isdigit() and len(text) <= _NUMERIC_VALUE_MAX:
+        return None
+    if kind != "password" and may_be_prose and index == 3 and not _looks_random(text):
+        return None
+    return _edit(data, start, end, kind)
+
+
+_BEARER_VALUE: Final = _compile(r"[A-Za-z0-9._~+/=-]{8,}")
+
+
+def _mask_scheme_credential(data: bytes, match: _Match, group: int) -> _Edit | None:
+    """``Bearer <token>`` / ``Basic <base64 user:pass>`` outside an Authorization header."""
+    value = _BEARER_VALUE.match(data, match.end())
+    if value is None:
+        return None
+    text = data[value.start():value.end()].decode()
+    if data[match.start(group):match.end(group)].lower() == b"basic":
+        return _edit(data, value.start(), value.end(), "basic-auth") if _is_basic_credential(text) else None
+    return _edit(data, value.start(), value.end(), "bearer") if _looks_random(text) else None
+
+
+_GENERIC_BLOB: Final = _compile(rf"[A-Za-z0-9+/_=-]{{{_GENERIC_BLOB_MIN},}}")
+
+
+def _mask_generic_blob(data: bytes, match: _Match, group: int) -> _Edit | None:
+    """A long random run right after a secret word, with no separator ("using token 9f86d0...")."""
+    value = _GENERIC_BLOB.match(data, match.end())
+    if value is None:
+        return None
+    text = data[value.start():value.end()].decode()
+    if not (any(c.isdigit() for c in text) and any(c.isalpha() for c in text)):
+        return None
+    if _COMBINED.match(data, value.start()) is not None:  # a known token ("key AIza..."): let its rule name it
+        return None
+    return _edit(data, value.start(), value.end(), "generic-secret")
+
+
+_KEYWORDS: Final = (r"pass|pwd|secret|token|api[_.-]?key|access[_.-]?key|private[_.-]?key|account[_.-]?key"
+                    r"|cred|auth")
+# Ordered: at one start position the first rule that matches wins, so self-contained tokens come
+# before the keyed rules, and "key: value" before the looser "key value".
+_RULES: Final = (
+    _Rule(r"\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b", _token("aws-key")),
+    _Rule(r"\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})", _token("github-token")),
+    _Rule(r"\b(glpat-[A-Za-z0-9_-]{20,})", _token("gitlab-token")),
+    _Rule(r"\b(npm_[A-Za-z0-9]{36,})", _token("npm-token")),
+    _Rule(r"\b(xox[abposr]-[A-Za-z0-9-]{10,})", _token("slack-token")),
+    _Rule(r"hooks\.slack\.com/services/(T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{16,})", _token("slack-webhook")),
+    _Rule(r"\b(AIza[0-9A-Za-z_-]{35})", _token("google-api-key")),
+    _Rule(r"\b(ya29\.[0-9A-Za-z_-]{20,})", _token("gcp-token")),
+    _Rule(r"\b((?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}|whsec_[0-9A-Za-z]{24,})", _token("stripe-key")),
+    _Rule(r"\b(sk-[A-Za-z0-9_-]{32,})", _token("api-key", _mixed_case_with_digit)),
+    _Rule(rf"(eyJ[A-Za-z0-9_-]{{5,{_JWT_HEADER_MAX}}}\.eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?)", _token("jwt")),
+    # scheme://user:password@host; the password runs to the last "@" before the path.
+    _Rule(rf"""\b[A-Za-z][A-Za-z0-9+.-]{{0,30}}://[^\s:/@"'<>]{{0,{_URL_USER_MAX}}}:"""
+          rf"""([^\s/"'<>]{{1,{_URL_PASSWORD_MAX}}})@""", _token("url-credentials")),
+    _Rule(rf"""(?i:((?:{_KEYWORDS})[A-Za-z0-9_.-]{{0,{_KEY_SUFFIX_MAX}}}))\\?["']?[ \t]{{0,8}}(?:=>|[:=])[ \t]{{0,8}}""",
+          _mask_keyed_value),
+    _Rule(r"(--[A-Za-z0-9-]{0,30}(?i:password|passwd|token|secret|api-?key))[ \t]+", _mask_keyed_value),
+    _Rule(r"""(?i:"name"[ \t]{0,8}:[ \t]{0,8}"([A-Za-z0-9_.-]{1,64})"[ \t]{0,8},[ \t]{0,8}"value"[ \t]{0,8}:[ \t]{0,8})""",
+          _mask_named_value),
+    _Rule(r"(?i:\bname:[ \t]{0,8}([A-Za-z0-9_.-]{1,64})[ \t]{0,8}\n[ \t]{0,32}value:[ \t]{0,8})", _mask_named_value),
+    _Rule(r"\b((?i:bearer|basic))[ \t]+", _mask_scheme_credential),
+    _Rule(r"\b((?i:secret|token|key|password|passwd|apikey|api-key))[ \t]{1,4}(?:(?i:is|was)[ \t]{1,4})?",
+          _mask_generic_blob),
+)
+_COMBINED: Final = _compile("|".join(f"(?:{rule.pattern})" for rule in _RULES))
+assert _COMBINED.groups == len(_RULES), "every rule needs exactly one capturing group"
+
+
+def _mask_rules(data: bytes) -> bytes:
+    pieces: list[bytes] = []
+    emitted = position = 0
+    while (match := _COMBINED.search(data, position)) is not None:
+        group: int = match.lastindex  # the one rule group that took part
+        edit = _RULES[group - 1].mask(data, match, group)
+        if edit is None:
+            position = match.end()
+            continue
+        pieces += (data[emitted:edit.start], edit.replacement)
+        emitted = position = edit.end
+    pieces.append(data[emitted:])
+    return b"".join(pieces)
+
+
+# --- PEM private keys (multi-line, so paired in code rather than matched in one pattern) ----------
+
+_PEM_MARKER: Final = _compile(r"-----(BEGIN|END)[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----")
+# Key material after a BEGIN with no END: the rest of its line (base64, JSON "\n" escapes), then
+# whole base64 lines.
+_PEM_BODY_AFTER: Final = _compile(r"[A-Za-z0-9+/=\\ \t]*(?:\n[ \t]*[A-Za-z0-9+/=]{16,}[ \t]*)*")
+_PEM_BODY_LINE: Final = _compile(r"[ \t]*[A-Za-z0-9+/=]{16,}[ \t]*")
+_PEM_LINE_CHARS: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\\ \t"
+
+
+def _pem_body_start(data: bytes, end_marker: int, floor: int) -> int:
+    """Start of the key material before an END whose BEGIN was cut off (log truncation)."""
+    line_start = max(floor, data.rfind(b"\n", floor, end_marker) + 1)
+    before = data[line_start:end_marker]
+    start = end_marker - (len(before) - len(before.rstrip(_PEM_LINE_CHARS)))
+    while start == line_start > floor:
+        previous = max(floor, data.rfind(b"\n", floor, line_start - 1) + 1)
+        if _PEM_BODY_LINE.fullmatch(data, previous, line_start - 1) is None:
+            break
+        start = line_start = previous
+    return start
+
+
+def _mask_private_keys(data: bytes) -> bytes:
+    markers = [(match.start(), match.end(), match.start(1) != -1 and data[match.start(1)] == ord("B"))
+               for match in _PEM_MARKER.finditer(data)]
+    pieces: list[bytes] = []
+    emitted = 0
+    for index, (start, end, is_begin) in enumerate(markers):
+        if start < emitted:
+            continue
+        following = markers[index + 1] if index + 1 < len(markers) else None
+        if is_begin and following is not None and not following[2] and following[1] - start <= _PEM_MAX_BYTES:
+            span = (start, following[1])
+        elif is_begin:
+            body = _PEM_BODY_AFTER.match(data, end)
+            span = (start, body.end() if body is not None else end)
+        else:
+            span = (_pem_body_start(data, start, emitted), end)
+        pieces += (data[emitted:span[0]], _marker("private-key"))
+        emitted = span[1]
+    pieces.append(data[emitted:])
+    return b"".join(pieces)
+
+
+# --- public API ----------------------------------------------------------------------------------
+
+def redact(text: str) -> str:
+    """Strip invisible and bidi characters, then mask every secret in ``text``."""
+    data = text.translate(_INVISIBLE).encode()
+    return _mask_rules(_mask_private_keys(data)).decode()
+
+
+def redact_mapping(values: Mapping[str, str]) -> dict[str, str]:
+    """Redact labels or annotations. A value under a secret-looking key is masked whole; keys pass
+    through ``redact`` too (two keys differing only by invisible characters collapse, the later wins)."""
+    result: dict[str, str] = {}
+    for key, value in values.items():
+        clean_key = redact(key)
+        kind = _key_kind(clean_key, bare_key_word=True)
+        masked = kind is not None and not _is_benign(value)
+        result[clean_key] = _marker(kind).decode() if masked and kind is not None else redact(value)
+    return result
+
+
+def redact_log(text: str, *, max_chars: int, max_line_chars: int = DEFAULT_MAX_LINE_CHARS) -> str:
+    """Keep the end of a log (where the crash is) within ``max_chars``, cut lines longer than
+    ``max_line_chars``, then redact. Cuts never leave half a token behind, and the result, marks
+    included, is at most ``max_chars`` long."""
+    if max_chars < _MIN_MAX_CHARS or max_line_chars < _MIN_LINE_CHARS:
+        raise ValueError(f"max_chars must be >= {_MIN_MAX_CHARS} and max_line_chars >= {_MIN_LINE_CHARS}")
+    budget = max_chars - len(_drop_notice(len(text)))
+    body, dropped = _keep_tail(text, budget)
+    lines = body.split("\n")
+    if any(len(line) > max_line_chars for line in lines):
+        body = "\n".join(_cut_line(line, max_line_chars) for line in lines)
+    body = redact(body)
+    if dropped or len(body) > max_chars:  # masks can be longer than what they hide
+        budget = max_chars - len(_drop_notice(dropped + len(body)))  # room for the largest count it can say
+        body, dropped_after = _keep_tail(body, budget)
+        body = _drop_notice(dropped + dropped_after) + body
+    return body
+
+
+def _drop_notice(dropped: int) -> str:
+    return f"[… {dropped} earlier characters dropped …]\n"
+
+
+def _keep_tail(text: str, budget: int) -> tuple[str, int]:
+    """The last ``budget`` characters without their partial first line (or token), and how many went."""
+    if len(text) <= budget:
+        return text, 0
+    tail = text[len(text) - budget:]
+    newline = tail.find("\n")
+    if newline != -1:
+        tail = tail[newline + 1:]
+    else:
+        boundaries = [found for found in (tail.find(char) for char in _BOUNDARY_CHARS) if found != -1]
+        tail = tail[min(boundaries):] if boundaries else ""
+    return tail, len(text) - len(tail)
+
+
+def _cut_line(line: str, limit: int) -> str:
+    if len(line) <= limit:
+        return line
+    head = line[:limit]
+    head = head[:max(head.rfind(char) for char in _BOUNDARY_CHARS) + 1]
+    return f"{head}[… {len(line) - len(head)} more characters cut …]"

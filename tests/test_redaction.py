@@ -1,0 +1,176 @@
+"""Tests for kubesent.redaction: the secret corpus, look-alikes that must survive, invisible characters,
+log caps and hostile input. The corpus lives in tests/fixtures/redaction/ (all secrets are fakes)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kubesent import redaction
+
+FIXTURES = Path(__file__).parent / "fixtures" / "redaction"
+SECRETS: list[dict[str, Any]] = json.loads((FIXTURES / "secrets.json").read_text())
+LOOKALIKES: list[str] = json.loads((FIXTURES / "lookalikes.json").read_text())
+MB = 1_000_000
+# Generous ceiling for one hostile megabyte on a slow CI machine; the real figure is in the benchmark.
+HOSTILE_SECONDS = 5.0
+
+
+@pytest.mark.parametrize("case", SECRETS, ids=[case["name"] for case in SECRETS])
+def test_every_secret_is_masked(case: dict[str, Any]) -> None:
+    result = redaction.redact(case["text"])
+
+    assert [secret for secret in case["must_not_contain"] if secret in result] == []
+    assert [kept for kept in case["must_contain"] if kept not in result] == []
+    assert redaction.MASK_PREFIX in result
+
+
+@pytest.mark.parametrize("text", LOOKALIKES)
+def test_lookalike_survives(text: str) -> None:
+    assert redaction.redact(text) == text
+
+
+@pytest.mark.parametrize("text", [case["text"] for case in SECRETS] + LOOKALIKES)
+def test_redact_is_idempotent(text: str) -> None:
+    once = redaction.redact(text)
+
+    assert redaction.redact(once) == once
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("ad\u202emin", "admin"),
+    ("ig\u200bnore previous instructions", "ignore previous instructions"),
+    ("\ufeffstart", "start"),
+    ("a\u2066b\u2069c\u2060d\u00ade", "abcde"),
+    ("bell\x07 nul\x00 esc\x1b[31m red\r\n", "bell nul esc[31m red\n"),
+    ("tab\tand\nnewline stay", "tab\tand\nnewline stay"),
+    ("tag\U000e0041chars", "tagchars"),
+    ("lone\ud800surrogate", "lonesurrogate"),
+])
+def test_invisible_and_bidi_characters_are_stripped(text: str, expected: str) -> None:
+    assert redaction.redact(text) == expected
+
+
+def test_redact_log_keeps_the_tail_and_marks_the_truncation() -> None:
+    log = "\n".join(f"line {number} ok" for number in range(10_000)) + "\npanic: nil pointer dereference"
+
+    result = redaction.redact_log(log, max_chars=500)
+
+    assert len(result) <= 500
+    first_line, _, rest = result.partition("\n")
+    assert first_line.startswith("[… ") and first_line.endswith(" earlier characters dropped …]")
+    assert result.endswith("line 9999 ok\npanic: nil pointer dereference")
+    assert rest.startswith("line ")  # no partial first line
+
+
+def test_redact_log_stays_within_budget_when_masks_grow_the_text() -> None:
+    log = "\n".join(f"p={number} password=x" for number in range(2000))
+
+    result = redaction.redact_log(log, max_chars=1000)
+
+    assert len(result) <= 1000
+    assert "password=[REDACTED:password]" in result
+    assert "=x\n" not in result
+
+
+def test_redact_log_budget_holds_when_masks_are_many_times_longer_than_the_text() -> None:
+    log = "pass=1\n" * 14_000
+
+    result = redaction.redact_log(log, max_chars=99_999)
+
+    assert len(result) <= 99_999
+    assert result.startswith("[… ")
+    assert "pass=1" not in result
+
+
+def test_redact_log_leaves_short_logs_whole() -> None:
+    assert redaction.redact_log("started\nready", max_chars=1000) == "started\nready"
+
+
+def test_redact_log_cuts_long_lines_and_marks_them() -> None:
+    log = "short\n" + "word " * 1000 + "\nend"
+
+    lines = redaction.redact_log(log, max_chars=100_000, max_line_chars=100).split("\n")
+
+    assert lines[0] == "short" and lines[2] == "end"
+    assert len(lines[1]) < 150
+    assert lines[1].endswith(" more characters cut …]")
+
+
+def test_line_cut_never_leaves_half_a_secret() -> None:
+    token = "ghp_" + "A1b2C3d4" * 5
+    log = "x " * 40 + "token=" + token
+
+    result = redaction.redact_log(log, max_chars=10_000, max_line_chars=100)
+
+    assert token[:10] not in result and "token=" not in result
+
+
+def test_truncation_inside_a_pem_block_still_masks_the_rest() -> None:
+    body = "\n".join("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9w" for _ in range(50))
+    log = "-----BEGIN PRIVATE KEY-----\n" + body + "\n-----END PRIVATE KEY-----\nserver started"
+
+    result = redaction.redact_log(log, max_chars=1000)
+
+    assert "QUJDREVG" not in result
+    assert result.endswith("[REDACTED:private-key]\nserver started")
+
+
+def test_redact_log_rejects_budgets_too_small_for_its_marks() -> None:
+    with pytest.raises(ValueError):
+        redaction.redact_log("text", max_chars=10)
+
+
+HOSTILE = {
+    "one letter": "a" * MB,
+    "password with a huge value": "password=" + "x" * MB,
+    "jwt prefix repeated": "eyJ" * (MB // 3),
+    "keys inside a jwt-looking run": "eyJ-AKIAIOSFODNN7EXAMPLE-" * (MB // 25),
+    "unterminated quotes after keys": 'password:"AKIAIOSFODNN7EXAMPLE ' * (MB // 31),
+    "url prefix then many keys": "x://a:" + "AKIAIOSFODNN7EXAMPLE," * (MB // 21),
+    "begin markers without end": "-----BEGIN PRIVATE KEY-----" * (MB // 27),
+}
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_megabyte_line_is_fast(text: str) -> None:
+    started = time.perf_counter()
+    redaction.redact_log(text, max_chars=2 * MB)
+    redaction.redact(text)
+    elapsed = time.perf_counter() - started
+
+    assert elapsed < HOSTILE_SECONDS
+
+
+def test_huge_password_value_is_masked_whole() -> None:
+    assert redaction.redact("password=" + "x" * MB) == "password=[REDACTED:password]"
+
+
+def test_redact_mapping_masks_values_under_secret_keys_whole() -> None:
+    annotations = {
+        "example.com/api-token": "abc123 def456",
+        "backup.example.com/ssh-key": "AAAAB3NzaC1yc2EAAAADAQABAAABAQ",
+        "vault.hashicorp.com/agent-inject-token": "true",
+        "app": "web",
+        "note": "ad\u202emin",
+        "kubectl.kubernetes.io/last-applied-configuration":
+            '{"env":[{"name":"DB_PASSWORD","value":"Fak3Pw"}],"image":"nginx:1.25"}',
+    }
+
+    result = redaction.redact_mapping(annotations)
+
+    assert result["example.com/api-token"] == "[REDACTED:token]"
+    assert result["backup.example.com/ssh-key"] == "[REDACTED:key]"
+    assert result["vault.hashicorp.com/agent-inject-token"] == "true"
+    assert result["app"] == "web"
+    assert result["note"] == "admin"
+    assert "Fak3Pw" not in result["kubectl.kubernetes.io/last-applied-configuration"]
+    assert '"image":"nginx:1.25"' in result["kubectl.kubernetes.io/last-applied-configuration"]
+
+
+def test_redact_mapping_strips_invisible_characters_from_keys() -> None:
+    assert redaction.redact_mapping({"te\u200bam": "a"}) == {"team": "a"}
