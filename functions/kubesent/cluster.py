@@ -51,13 +51,14 @@ def build_api_client(settings: Settings, *, gke_access: Any = None) -> kubernete
             token_file = settings.kube_token_file
             configuration.api_key = {"authorization": _read_token(token_file)}
             configuration.api_key_prefix = {"authorization": "Bearer"}
-            configuration.refresh_api_key_hook = _refresh_from_file(token_file)
+            configuration.refresh_api_key_hook = _refresh_from_file(token_file)  # type: ignore[assignment]
     elif mode == "gke":
         if gke_access is None:
             from kubesent import gke  # google-auth only when GKE is the route
 
             gke_access = gke.GkeAccess(settings.gke_cluster, endpoint_mode=settings.gke_endpoint,
-                                       container_api_endpoint=settings.container_api_endpoint)
+                                       container_api_endpoint=settings.container_api_endpoint,
+                                       timeout_seconds=settings.kube_timeout_seconds)
         host, ca_pem = gke_access.endpoint()
         configuration.host = host
         if ca_pem:
@@ -68,19 +69,19 @@ def build_api_client(settings: Settings, *, gke_access: Any = None) -> kubernete
         def refresh(config: kubernetes.client.Configuration) -> None:
             config.api_key = {"authorization": gke_access.token()}
 
-        configuration.refresh_api_key_hook = refresh
+        configuration.refresh_api_key_hook = refresh  # type: ignore[assignment]
     elif mode == "incluster":
-        kubernetes.config.load_incluster_config(client_configuration=configuration)
+        kubernetes.config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
     elif mode == "kubeconfig":
-        kubernetes.config.load_kube_config(context=settings.kube_context or None,
-                                           client_configuration=configuration)
+        kubernetes.config.load_kube_config(  # type: ignore[no-untyped-call]
+            context=settings.kube_context or None, client_configuration=configuration)
     else:  # auto without a host: in-cluster first, then kubeconfig
         try:
-            kubernetes.config.load_incluster_config(client_configuration=configuration)
+            kubernetes.config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
         except kubernetes.config.ConfigException:
             try:
-                kubernetes.config.load_kube_config(context=settings.kube_context or None,
-                                                   client_configuration=configuration)
+                kubernetes.config.load_kube_config(  # type: ignore[no-untyped-call]
+                    context=settings.kube_context or None, client_configuration=configuration)
             except (kubernetes.config.ConfigException, OSError) as exc:
                 raise errors.ConfigurationError(
                     "no Kubernetes access: set KUBESENT_KUBE_HOST, or run in a cluster, "
@@ -148,7 +149,7 @@ class KubeCluster:
         return cls(build_api_client(settings), timeout_seconds=settings.kube_timeout_seconds)
 
     def close(self) -> None:
-        self._api_client.close()
+        self._api_client.close()  # type: ignore[no-untyped-call]
 
     def _api(self, name: str) -> Any:
         if name not in self._apis:

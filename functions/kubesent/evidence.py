@@ -390,8 +390,8 @@ def _focus(event: PodEvent, containers: tuple[ContainerFacts, ...]) -> str | Non
     for facts in containers:
         if facts.waiting_reason or (facts.last_terminated and facts.last_terminated.exit_code not in (None, 0)):
             return facts.name
-    regular = [c for c in containers if not c.init]
-    return (regular or list(containers) or [None])[0].name if (regular or containers) else None  # type: ignore[union-attr]
+    regular = [c for c in containers if not c.init] or list(containers)
+    return regular[0].name if regular else None
 
 
 def _with_logs(reader: Reader, facts: ContainerFacts, *, namespace: str, pod: str, wanted: bool,

@@ -51,7 +51,7 @@ def image_pull(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
 
     if (line := find_line(_INVALID, *texts)) or (facts and facts.waiting_reason == "InvalidImageName"):
         return diagnosis(RemedyKind.FIX_IMAGE_REFERENCE, f"The image reference {image!r} of container {name} is not a "
-                         "valid image name. Fix the reference in the workload.", 95, line or f"waiting: InvalidImageName")
+                         "valid image name. Fix the reference in the workload.", 95, line or "waiting: InvalidImageName")
     if (line := find_line(_NEVER_PULL, *texts)) or (facts and facts.waiting_reason == "ErrImageNeverPull"):
         return diagnosis(RemedyKind.FIX_IMAGE_REFERENCE, f"Container {name} uses imagePullPolicy Never but image "
                          f"{image!r} is not on the node. Preload it or change the pull policy.", 90,

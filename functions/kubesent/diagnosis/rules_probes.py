@@ -61,20 +61,20 @@ def probe_failure(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
             and _REFUSED.search(message):
         declared = [number for _, number in facts.ports]
         port = declared[0] if len(declared) == 1 else None
-        return diagnosis(Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe=probe_name,  # type: ignore[arg-type]
+        return diagnosis(Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe=probe_name,
                                 probe_port=port),
                          f"The {probe_name} probe of {facts.name} targets port {probe.port}, which the container "
                          f"does not declare (it declares {', '.join(map(str, declared))}); connections are refused. "
                          "Point the probe at the port the app listens on.", 88)
     if status and status.group(1) == "404":
-        return diagnosis(Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe=probe_name),  # type: ignore[arg-type]
+        return diagnosis(Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe=probe_name),
                          f"The {probe_name} probe of {facts.name} requests {probe.path!r}, which the app answers "
                          "with 404 Not Found: the probe path is wrong.", 85)
     slow = _slow_start(facts, probe, probe_name)
     if slow is not None:
         return slow if not slow.evidence else diagnosis(slow.remedy, slow.root_cause, slow.confidence, *slow.evidence)
     if _TIMEOUT.search(message) and probe.timeout_seconds <= 1:
-        return diagnosis(Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe=probe_name,  # type: ignore[arg-type]
+        return diagnosis(Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe=probe_name,
                                 probe_timeout_seconds=5),
                          f"The {probe_name} probe of {facts.name} times out with timeoutSeconds={probe.timeout_seconds}."
                          " A 1 s timeout fails on any pause (GC, a busy CPU); 5 s is a common setting. If the "

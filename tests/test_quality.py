@@ -1,0 +1,21 @@
+"""The deploy unit type-checks under ``mypy --strict`` and passes ruff: a regression shows up in CI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_functions_pass_mypy_strict():
+    completed = subprocess.run([sys.executable, "-m", "mypy", "functions"], cwd=ROOT, capture_output=True,
+                               text=True, timeout=300, check=False)
+    assert completed.returncode == 0, completed.stdout[-3000:]
+
+
+def test_functions_pass_ruff():
+    completed = subprocess.run([sys.executable, "-m", "ruff", "check", "functions"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stdout[-3000:]
