@@ -135,6 +135,9 @@ def test_replay_with_gemini_on_any_endpoint_keeps_the_safety_guarantees(fake, tm
     assert completed.returncode == 0, completed.stderr
     results = {r["id"]: r for r in map(json.loads, completed.stdout.splitlines())}
     assert fake.count >= 1 and results["left-to-the-model"]["action"] == "escalated"
+    expected = {json.loads((d / "bundle.json").read_text())["id"]: json.loads((d / "expected.json").read_text())
+                for d in SCENARIOS.iterdir() if (d / "expected.json").exists()}
     for result in results.values():
         if result["action"] == "applied":
-            assert result["remedy"] == "raise_memory_limit" and result["id"] == "oom-memory-hog", result
+            assert result["remedy"] in ("raise_memory_limit", "raise_cpu_limit", "fix_probe"), result
+            assert expected[result["id"]].get("action") == "dry_run", f"{result['id']} was applied unexpectedly"

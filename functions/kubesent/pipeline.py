@@ -107,7 +107,7 @@ class Pipeline:
         record = AuditRecord(action="escalated", reason="", remedy=diagnosis.remedy.kind.value,
                              confidence=diagnosis.confidence, root_cause=diagnosis.root_cause,
                              evidence=list(diagnosis.evidence), diagnosed_by=diagnosis.source,
-                             model=_report(report), **base)
+                             model=_report(report), **{**base, "category": diagnosis.category.value})
         patch, previous = remedies.render(diagnosis.remedy, evidence.owner)
         if patch is not None and (remedies.already_satisfied(diagnosis.remedy, evidence.owner)
                                   or remedies.is_noop(patch, evidence.owner)):

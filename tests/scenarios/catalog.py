@@ -7,6 +7,7 @@ scenario to ``tests/scenarios/<name>/{bundle.json,expected.json}`` and the JSON 
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -157,6 +158,982 @@ def kube_system_oom() -> Scenario:
     return b.bundle("kube-system-oom", event, [deploy, rs, pod]), {"action": "ignored"}
 
 
+# --------------------------------------------------------------------------------------------------
+# Widened corpus. Every shape below is taken from how kubelet, containerd, the scheduler, the eviction
+# manager and well-known software really report the failure; each docstring names its source.
+# Expectations are what a demanding SRE wants under DEFAULT settings (dry-run on, threshold 90,
+# auto-apply only raise_memory_limit / raise_cpu_limit / fix_probe timing, kube-system denied).
+# --------------------------------------------------------------------------------------------------
+
+def _event(pod: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """The exporter only sees an Event's creation (FACTS.md §1), so count is 1 and first == last."""
+    time = kwargs.setdefault("time", "2026-11-20T10:00:00Z")
+    kwargs.setdefault("count", 1)
+    kwargs.setdefault("first", time)
+    return b.exporter_event(pod, **kwargs)
+
+
+def _backoff(pod: dict[str, Any], container: str) -> str:
+    """kubelet `kuberuntime_manager.go` doBackOff: events.BackOffStartContainer, format.Pod(pod)."""
+    meta = pod["metadata"]
+    return (f"Back-off restarting failed container {container} in pod "
+            f"{meta['name']}_{meta['namespace']}({meta['uid']})")
+
+
+def _status(name: str, *, ready: bool = False, restarts: int = 0, state: dict[str, Any] | None = None,
+            last: dict[str, Any] | None = None, image: str = "") -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": name, "ready": ready, "restartCount": restarts, "image": image,
+                             "started": bool(state and "running" in state),
+                             "state": state or {"running": {"startedAt": "2026-11-20T09:50:10Z"}},
+                             "lastState": {}}
+    if last is not None:
+        entry["lastState"] = {"terminated": last}
+    return entry
+
+
+def _terminated(reason: str, code: int, started: str, finished: str, message: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"reason": reason, "exitCode": code, "startedAt": started, "finishedAt": finished,
+                           "containerID": "containerd://" + "4f1c" * 16}
+    if message:
+        out["message"] = message
+    return out
+
+
+def _pod_status(containers: list[dict[str, Any]], *, phase: str = "Running",
+                init: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    ready = all(c["ready"] for c in containers)
+    status: dict[str, Any] = {
+        "phase": phase,
+        "conditions": [{"type": "PodReadyToStartContainers", "status": "True"},
+                       {"type": "Initialized", "status": "True"},
+                       {"type": "Ready", "status": "True" if ready else "False",
+                        **({} if ready else {"reason": "ContainersNotReady"})},
+                       {"type": "ContainersReady", "status": "True" if ready else "False",
+                        **({} if ready else {"reason": "ContainersNotReady"})},
+                       {"type": "PodScheduled", "status": "True"}],
+        "containerStatuses": containers}
+    if init:
+        status["initContainerStatuses"] = init
+    return status
+
+
+def _looping(name: str, last: dict[str, Any], *, restarts: int = 1, image: str = "") -> dict[str, Any]:
+    return _status(name, restarts=restarts, image=image, last=last,
+                   state={"waiting": {"reason": "CrashLoopBackOff",
+                                      "message": f"back-off 2m40s restarting failed container={name} pod=…"}})
+
+
+def _target(kind: str, name: str, namespace: str = "demo") -> dict[str, str]:
+    return {"kind": kind, "namespace": namespace, "name": name}
+
+
+def _memory_patch(container: str, limit: str, *, kind: str = "Deployment") -> dict[str, Any]:
+    del kind  # Deployment, StatefulSet and DaemonSet all keep their pod template at spec.template
+    return {"spec": {"template": {"spec": {"containers": [
+        {"name": container, "resources": {"limits": {"memory": limit}}}]}}}}
+
+
+def _logs(pod: dict[str, Any], container: str, previous: str, current: str = "") -> dict[str, dict[str, str]]:
+    return {f"{pod['metadata']['namespace']}/{pod['metadata']['name']}/{container}":
+            {"previous": previous, "current": current}}
+
+
+# ---- OOM ------------------------------------------------------------------------------------------
+
+def oom_statefulset_postgres() -> Scenario:
+    """Postgres in a StatefulSet OOM-killed at 256Mi. Pod → StatefulSet directly, with
+    controller-revision-hash (kubernetes.io "StatefulSets"). Since Kubernetes 1.28 on cgroup v2 the
+    kubelet sets memory.oom.group, so one backend's OOM kills the whole container (kubernetes/kubernetes
+    PR #117793), which then shows OOMKilled/137. Log lines are postgres's own start-up lines.
+    VPA rule: L = max(256Mi, 256Mi) → max(356, 307.2) = 356Mi."""
+    container = {"name": "postgres", "image": "postgres:16.4", "ports": [{"name": "postgres", "containerPort": 5432}],
+                 "env": [{"name": "PGDATA", "value": "/var/lib/postgresql/data/pgdata"},
+                         {"name": "POSTGRES_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "orders-db",
+                                                                                     "key": "password"}}}],
+                 "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "256Mi"}},
+                 "volumeMounts": [{"name": "data", "mountPath": "/var/lib/postgresql/data"}]}
+    claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
+             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10Gi"}}}}
+    last = _terminated("OOMKilled", 137, "2026-11-20T09:57:02Z", "2026-11-20T09:59:31Z")
+    sts, pod = b.statefulset_chain("orders-db", [container], _pod_status([_looping("postgres", last, restarts=1)]),
+                                   volume_claim_templates=[claim])
+    event = _event(pod, reason="BackOff", container="postgres", message=_backoff(pod, "postgres"))
+    logs = _logs(pod, "postgres", (
+        "2026-11-20 09:57:02.481 UTC [1] LOG:  starting PostgreSQL 16.4 (Debian 16.4-1.pgdg120+2) on "
+        "x86_64-pc-linux-gnu, compiled by gcc (Debian 12.2.0-14) 12.2.0, 64-bit\n"
+        "2026-11-20 09:57:02.482 UTC [1] LOG:  listening on IPv4 address \"0.0.0.0\", port 5432\n"
+        "2026-11-20 09:57:02.490 UTC [29] LOG:  database system was interrupted; last known up at 2026-11-20 "
+        "09:55:40 UTC\n"
+        "2026-11-20 09:57:02.601 UTC [29] LOG:  database system was not properly shut down; automatic recovery "
+        "in progress\n"
+        "2026-11-20 09:57:02.655 UTC [29] LOG:  redo done at 0/3A1B2C8 system usage: CPU: user: 0.03 s, "
+        "system: 0.01 s, elapsed: 0.05 s\n"
+        "2026-11-20 09:57:02.701 UTC [1] LOG:  database system is ready to accept connections\n"))
+    return b.bundle("oom-statefulset-postgres", event, [sts, pod], logs), {
+        "action": "dry_run", "remedy": "raise_memory_limit", "category": "oom_killed",
+        "target": _target("StatefulSet", "orders-db"), "patch": _memory_patch("postgres", "356Mi")}
+
+
+def oom_sidecar_fluent_bit() -> Scenario:
+    """A declared log-shipper sidecar (fluent-bit, 64Mi, no request) OOM-killed while the app container
+    keeps running: multi-container pod, BackOff names the sidecar (fieldPath spec.containers{fluent-bit}).
+    Shape from fluent/fluent-bit issues on OOMKilled sidecars and kubelet doBackOff. VPA: L = 64Mi →
+    max(164, 76.8) = 164Mi, on the sidecar only."""
+    app = {"name": "checkout", "image": "ghcr.io/example/checkout:3.2.0",
+           "ports": [{"name": "http", "containerPort": 8080}],
+           "resources": {"requests": {"cpu": "200m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
+           "volumeMounts": [{"name": "logs", "mountPath": "/var/log/app"}]}
+    sidecar = {"name": "fluent-bit", "image": "cr.fluentbit.io/fluent/fluent-bit:3.1.9",
+               "args": ["--config=/fluent-bit/etc/fluent-bit.yaml"],
+               "resources": {"limits": {"memory": "64Mi"}},
+               "volumeMounts": [{"name": "logs", "mountPath": "/var/log/app", "readOnly": True},
+                                {"name": "fluent-bit-config", "mountPath": "/fluent-bit/etc"}]}
+    extra = {"volumes": [{"name": "logs", "emptyDir": {}},
+                         {"name": "fluent-bit-config", "configMap": {"name": "fluent-bit-config"}}]}
+    last = _terminated("OOMKilled", 137, "2026-11-20T09:58:10Z", "2026-11-20T09:59:20Z")
+    status = _pod_status([_status("checkout", ready=True, state={"running": {"startedAt": "2026-11-20T09:50:12Z"}}),
+                          _looping("fluent-bit", last, restarts=1)])
+    deploy, rs, pod = b.deployment_chain("checkout", [app, sidecar], status, pod_spec_extra=extra)
+    event = _event(pod, reason="BackOff", container="fluent-bit", message=_backoff(pod, "fluent-bit"))
+    logs = _logs(pod, "fluent-bit", (
+        "Fluent Bit v3.1.9\n* Copyright (C) 2015-2024 The Fluent Bit Authors\n"
+        "[2026/11/20 09:58:10] [ info] [fluent bit] version=3.1.9, commit=, pid=1\n"
+        "[2026/11/20 09:58:10] [ info] [storage] ver=1.5.2, type=memory, sync=normal, checksum=off, "
+        "max_chunks_up=128\n"
+        "[2026/11/20 09:58:10] [ info] [input:tail:tail.0] initializing\n"
+        "[2026/11/20 09:58:11] [ info] [output:forward:forward.0] worker #0 started\n"))
+    return b.bundle("oom-sidecar-fluent-bit", event, [deploy, rs, pod, b.config_map(
+        "fluent-bit-config", {"fluent-bit.yaml": "pipeline: {}\n"})], logs), {
+        "action": "dry_run", "remedy": "raise_memory_limit", "category": "oom_killed",
+        "target": _target("Deployment", "checkout"), "patch": _memory_patch("fluent-bit", "164Mi")}
+
+
+def oom_injected_istio_proxy() -> Scenario:
+    """The Envoy sidecar injected by Istio's mutating webhook is OOM-killed. It is in the Pod, NOT in the
+    Deployment's template (istio.io "Sidecar injection"), so a template patch cannot reach it: the fix is
+    the `sidecar.istio.io/proxyMemoryLimit` annotation or the mesh config. Expect a proposal with no patch."""
+    app = {"name": "reviews", "image": "docker.io/istio/examples-bookinfo-reviews-v1:1.20.2",
+           "ports": [{"containerPort": 9080}], "resources": {"limits": {"memory": "512Mi"}}}
+    deploy = b.deployment("reviews", [app])
+    rs = b.replica_set(deploy)
+    proxy = {"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.23.2",
+             "args": ["proxy", "sidecar", "--domain", "$(POD_NAMESPACE).svc.cluster.local"],
+             "ports": [{"name": "http-envoy-prom", "containerPort": 15090}],
+             "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "128Mi"}}}
+    spec = copy.deepcopy(rs["spec"]["template"]["spec"])
+    spec["containers"].append(proxy)
+    last = _terminated("OOMKilled", 137, "2026-11-20T09:58:40Z", "2026-11-20T09:59:35Z")
+    status = _pod_status([_status("reviews", ready=True), _looping("istio-proxy", last, restarts=1)])
+    pod = b.pod(rs, spec, status, name=f"{rs['metadata']['name']}-x2x4k",
+                labels={"security.istio.io/tlsMode": "istio", "service.istio.io/canonical-name": "reviews"})
+    pod["metadata"]["annotations"] = {"sidecar.istio.io/status": '{"initContainers":["istio-init"],'
+                                      '"containers":["istio-proxy"],"volumes":["istio-envoy"]}'}
+    event = _event(pod, reason="BackOff", container="istio-proxy", message=_backoff(pod, "istio-proxy"))
+    return b.bundle("oom-injected-istio-proxy", event, [deploy, rs, pod]), {
+        "action": "proposed", "remedy": "raise_memory_limit", "category": "oom_killed",
+        "target": _target("Deployment", "reviews"), "patch": None}
+
+
+def oom_job_batch() -> Scenario:
+    """A pandas batch Job (restartPolicy OnFailure, so the kubelet restarts in place and emits BackOff)
+    OOM-killed at 512Mi. Pod → Job; a Job's pod template is immutable (kubernetes.io "Jobs"), so only a
+    proposal."""
+    container = {"name": "etl", "image": "ghcr.io/example/nightly-etl:1.8.0", "command": ["python", "-m", "etl.run"],
+                 "args": ["--date", "2026-11-19"], "resources": {"requests": {"memory": "512Mi"},
+                                                                  "limits": {"memory": "512Mi"}}}
+    last = _terminated("OOMKilled", 137, "2026-11-20T09:58:55Z", "2026-11-20T09:59:40Z")
+    the_job, pod = b.job_chain("nightly-etl", [container], _pod_status([_looping("etl", last, restarts=1)]))
+    event = _event(pod, reason="BackOff", container="etl", message=_backoff(pod, "etl"))
+    logs = _logs(pod, "etl", "INFO etl.run: loading orders for 2026-11-19 from gs://example-exports/orders/\n"
+                             "INFO etl.run: read 18 files, concatenating into one DataFrame\n")
+    return b.bundle("oom-job-batch", event, [the_job, pod], logs), {
+        "action": "proposed", "remedy": "raise_memory_limit", "category": "oom_killed",
+        "target": _target("Job", "nightly-etl")}
+
+
+def oom_leak_after_6h() -> Scenario:
+    """OOMKilled after 6 h of uptime: a leak. Realism note: kubelet's crash back-off entry expires after
+    2 × maxDuration (10 min; client-go util/flowcontrol/backoff.go hasExpired), so a container that ran 6 h
+    is restarted at once and NO BackOff event is emitted. What the exporter does see is the restarted
+    container's readiness probe failing while it starts (Unhealthy, Warning). The pod's lastState still
+    says OOMKilled after 6 h: the incident is the OOM, and a leak must be proposed, not auto-bumped."""
+    container = {"name": "api", "image": "ghcr.io/example/catalog-api:5.0.3", "ports": [{"name": "http",
+                                                                                         "containerPort": 3000}],
+                 "env": [{"name": "NODE_ENV", "value": "production"}],
+                 "readinessProbe": {"httpGet": {"path": "/ready", "port": "http"}, "periodSeconds": 5,
+                                    "failureThreshold": 3, "timeoutSeconds": 1},
+                 "resources": {"requests": {"memory": "384Mi"}, "limits": {"memory": "512Mi"}}}
+    last = _terminated("OOMKilled", 137, "2026-11-20T03:58:12Z", "2026-11-20T09:59:51Z")
+    status = _pod_status([_status("api", restarts=3, last=last,
+                                  state={"running": {"startedAt": "2026-11-20T09:59:52Z"}})])
+    deploy, rs, pod = b.deployment_chain("catalog-api", [container], status)
+    event = _event(pod, reason="Unhealthy", container="api", first="2026-11-20T09:59:55Z",
+                             message='Readiness probe failed: Get "http://10.8.0.12:3000/ready": dial tcp '
+                                     '10.8.0.12:3000: connect: connection refused')
+    logs = _logs(pod, "api", "{\"level\":30,\"time\":1795586292000,\"msg\":\"server listening on :3000\"}\n"
+                             "{\"level\":30,\"time\":1795607991000,\"msg\":\"GET /v1/catalog 200 12ms\"}\n",
+                 "{\"level\":30,\"time\":1795607993000,\"msg\":\"loading catalog cache\"}\n")
+    return b.bundle("oom-leak-after-6h", event, [deploy, rs, pod], logs), {
+        "action": "proposed", "remedy": "raise_memory_limit", "category": "oom_killed",
+        "target": _target("Deployment", "catalog-api")}
+
+
+def oom_jvm_xmx_above_limit() -> Scenario:
+    """A Spring Boot JVM with JAVA_TOOL_OPTIONS=-Xmx1g in a 768Mi container: the heap alone may exceed
+    the cgroup limit, so the kernel OOM-kills it (137) with no java.lang.OutOfMemoryError in the log.
+    Shape from jenkinsci/docker-inbound-agent#50 (Xmx == limit gets OOM-killed; use MaxRAMPercentage).
+    The JVM prints `Picked up JAVA_TOOL_OPTIONS: ...` to stderr. Fix the flag, not the limit."""
+    container = {"name": "orders", "image": "ghcr.io/example/orders-service:2.7.1",
+                 "env": [{"name": "JAVA_TOOL_OPTIONS", "value": "-Xmx1g -XX:+ExitOnOutOfMemoryError"}],
+                 "ports": [{"name": "http", "containerPort": 8080}],
+                 "resources": {"requests": {"memory": "768Mi"}, "limits": {"memory": "768Mi"}}}
+    last = _terminated("OOMKilled", 137, "2026-11-20T09:58:02Z", "2026-11-20T09:59:44Z")
+    deploy, rs, pod = b.deployment_chain("orders-service", [container],
+                                         _pod_status([_looping("orders", last, restarts=1)]))
+    event = _event(pod, reason="BackOff", container="orders", message=_backoff(pod, "orders"))
+    logs = _logs(pod, "orders", (
+        "Picked up JAVA_TOOL_OPTIONS: -Xmx1g -XX:+ExitOnOutOfMemoryError\n"
+        "2026-11-20T09:58:05.112Z  INFO 1 --- [orders] [           main] c.e.orders.OrdersApplication             : "
+        "Starting OrdersApplication v2.7.1 using Java 21.0.4 with PID 1\n"
+        "2026-11-20T09:58:21.877Z  INFO 1 --- [orders] [           main] c.e.orders.OrdersApplication             : "
+        "Started OrdersApplication in 17.305 seconds (process running for 19.8)\n"
+        "2026-11-20T09:59:40.003Z  INFO 1 --- [orders] [nio-8080-exec-4] c.e.orders.ReportController              : "
+        "building monthly report for 412331 orders\n"))
+    return b.bundle("oom-jvm-xmx-above-limit", event, [deploy, rs, pod], logs), {
+        "action": "proposed", "remedy": "fix_command_or_args", "category": "oom_killed",
+        "target": _target("Deployment", "orders-service"), "patch": None}
+
+
+def oom_daemonset_promtail() -> Scenario:
+    """A log-collector DaemonSet (promtail) OOM-killed on one node: Pod → DaemonSet with the
+    matchFields node affinity and controller-revision-hash the DaemonSet controller sets
+    (node-problem-detector#797 shows that pod shape). DaemonSets are patchable; VPA: L = max(128Mi, 64Mi)
+    → max(228, 153.6) = 228Mi. Default dry-run → dry_run."""
+    container = {"name": "promtail", "image": "docker.io/grafana/promtail:3.0.0",
+                 "args": ["-config.file=/etc/promtail/promtail.yaml"],
+                 "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}}}
+    last = _terminated("OOMKilled", 137, "2026-11-20T09:58:30Z", "2026-11-20T09:59:38Z")
+    ds, pod = b.daemonset_chain("promtail", [container], _pod_status([_looping("promtail", last, restarts=1)]),
+                                namespace="logging")
+    event = _event(pod, reason="BackOff", container="promtail", message=_backoff(pod, "promtail"))
+    logs = _logs(pod, "promtail", 'level=info ts=2026-11-20T09:58:30.2Z caller=promtail.go:133 msg="Reloading '
+                                  'configuration file" md5sum=3b2c\nlevel=info ts=2026-11-20T09:58:30.9Z '
+                                  'caller=filetargetmanager.go:372 msg="Adding target" key="/var/log/pods/*"\n')
+    return b.bundle("oom-daemonset-promtail", event, [ds, pod], logs), {
+        "action": "dry_run", "remedy": "raise_memory_limit", "category": "oom_killed",
+        "target": _target("DaemonSet", "promtail", "logging"), "patch": _memory_patch("promtail", "228Mi")}
+
+
+# ---- crash loops ----------------------------------------------------------------------------------
+
+def _crash(bundle_id: str, name: str, container: dict[str, Any], last: dict[str, Any], log: str,
+           expected: dict[str, Any], *, restarts: int = 1, extra_objects: list[dict[str, Any]] | None = None,
+           pod_spec_extra: dict[str, Any] | None = None) -> Scenario:
+    deploy, rs, pod = b.deployment_chain(name, [container], _pod_status([_looping(container["name"], last,
+                                                                                   restarts=restarts)]),
+                                         pod_spec_extra=pod_spec_extra)
+    event = _event(pod, reason="BackOff", container=container["name"],
+                             message=_backoff(pod, container["name"]))
+    return b.bundle(bundle_id, event, [deploy, rs, pod, *(extra_objects or [])],
+                    _logs(pod, container["name"], log)), {"target": _target("Deployment", name), **expected}
+
+
+def crash_bad_flag() -> Scenario:
+    """A Go controller started with a flag its binary no longer defines: Go's `flag` package prints
+    `flag provided but not defined: -log-level` and the usage, exit 2 (openshift/machine-api-operator#107,
+    DataDog/watermarkpodautoscaler#97)."""
+    container = {"name": "controller", "image": "ghcr.io/example/machine-controller:0.9.0",
+                 "command": ["/machine-controller-manager"], "args": ["--log-level=debug", "--logtostderr"]}
+    log = ("flag provided but not defined: -log-level\nUsage of /machine-controller-manager:\n"
+           "  -kubeconfig string\n    \tPaths to a kubeconfig. Only required if out-of-cluster.\n"
+           "  -logtostderr\n    \tlog to standard error instead of files\n  -v value\n    \tlog level for V logs\n")
+    return _crash("crash-bad-flag", "machine-controller", container,
+                  _terminated("Error", 2, "2026-11-20T09:59:40Z", "2026-11-20T09:59:40Z"), log,
+                  {"action": "proposed", "remedy": "fix_command_or_args", "category": "crash_loop", "patch": None})
+
+
+def crash_missing_env_go_envconfig() -> Scenario:
+    """A Go service using kelseyhightower/envconfig with a required variable that is not set: it logs
+    `required key ORDERS_DATABASE_URL missing value` and exits 1 (kelseyhightower/envconfig#143)."""
+    container = {"name": "orders", "image": "ghcr.io/example/orders-go:1.4.0",
+                 "env": [{"name": "ORDERS_HTTP_ADDR", "value": ":8080"}]}
+    log = "2026/11/20 09:59:41 required key ORDERS_DATABASE_URL missing value\n"
+    return _crash("crash-missing-env-go", "orders-go", container,
+                  _terminated("Error", 1, "2026-11-20T09:59:41Z", "2026-11-20T09:59:41Z"), log,
+                  {"action": "proposed", "remedy": "add_missing_config", "category": "crash_loop", "patch": None})
+
+
+def crash_missing_env_python_keyerror() -> Scenario:
+    """A Django settings module reading os.environ['DATABASE_URL'] under gunicorn: the import raises
+    KeyError and gunicorn exits 3 (`Worker failed to boot.`). Traceback shape from joke2k/django-environ#117
+    and cohere-ai/cohere-toolkit#104."""
+    container = {"name": "web", "image": "ghcr.io/example/shop-django:4.1.0",
+                 "command": ["gunicorn", "shop.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2"]}
+    log = ("[2026-11-20 09:59:38 +0000] [1] [INFO] Starting gunicorn 22.0.0\n"
+           "[2026-11-20 09:59:38 +0000] [1] [INFO] Listening at: http://0.0.0.0:8000 (1)\n"
+           "[2026-11-20 09:59:38 +0000] [7] [INFO] Booting worker with pid: 7\n"
+           "[2026-11-20 09:59:39 +0000] [7] [ERROR] Exception in worker process\nTraceback (most recent call last):\n"
+           '  File "/usr/local/lib/python3.12/site-packages/gunicorn/arbiter.py", line 608, in spawn_worker\n'
+           "    worker.init_process()\n"
+           '  File "/app/shop/settings.py", line 41, in <module>\n'
+           "    DATABASES = {\"default\": dj_database_url.parse(os.environ[\"DATABASE_URL\"])}\n"
+           '  File "<frozen os>", line 714, in __getitem__\n'
+           "KeyError: 'DATABASE_URL'\n"
+           "[2026-11-20 09:59:39 +0000] [7] [INFO] Worker exiting (pid: 7)\n"
+           "[2026-11-20 09:59:39 +0000] [1] [ERROR] Worker (pid:7) exited with code 3\n"
+           "[2026-11-20 09:59:39 +0000] [1] [ERROR] Shutting down: Master\n"
+           "[2026-11-20 09:59:39 +0000] [1] [ERROR] Reason: Worker failed to boot.\n")
+    return _crash("crash-missing-env-python", "shop-django", container,
+                  _terminated("Error", 3, "2026-11-20T09:59:38Z", "2026-11-20T09:59:39Z"), log,
+                  {"action": "proposed", "remedy": "add_missing_config", "category": "crash_loop", "patch": None})
+
+
+def crash_missing_env_node() -> Scenario:
+    """A Node.js service validating its environment with the `env-var` package: `EnvVarError: env-var:
+    "REDIS_URL" is a required variable, but it was not set` thrown at start-up, exit 1 (env-var README,
+    evanshortiss/env-var)."""
+    container = {"name": "worker", "image": "ghcr.io/example/notify-worker:2.0.1", "command": ["node", "dist/main.js"]}
+    log = ("/app/node_modules/env-var/lib/variable.js:47\n    throw new EnvVarError(errorMessage)\n    ^\n\n"
+           "EnvVarError: env-var: \"REDIS_URL\" is a required variable, but it was not set\n"
+           "    at raiseError (/app/node_modules/env-var/lib/variable.js:47:11)\n"
+           "    at Object.required (/app/node_modules/env-var/lib/variable.js:178:13)\n"
+           "    at Object.<anonymous> (/app/dist/config.js:9:42)\n\nNode.js v20.18.0\n")
+    return _crash("crash-missing-env-node", "notify-worker", container,
+                  _terminated("Error", 1, "2026-11-20T09:59:44Z", "2026-11-20T09:59:44Z"), log,
+                  {"action": "proposed", "remedy": "add_missing_config", "category": "crash_loop", "patch": None})
+
+
+def crash_missing_config_file() -> Scenario:
+    """Prometheus started with --config.file pointing at a file no volume provides: it logs
+    `Error loading config` with err="open /etc/prometheus/prometheus.yml: no such file or directory" and
+    exits 1 (prometheus/prometheus cmd/prometheus/main.go log shape)."""
+    container = {"name": "prometheus", "image": "quay.io/prometheus/prometheus:v2.54.1",
+                 "args": ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]}
+    log = ('ts=2026-11-20T09:59:42.101Z caller=main.go:601 level=info msg="No time or size retention was set so '
+           'using the default time retention" duration=15d\n'
+           'ts=2026-11-20T09:59:42.101Z caller=main.go:645 level=info msg="Starting Prometheus Server" '
+           'mode=server version="(version=2.54.1, branch=HEAD)"\n'
+           'ts=2026-11-20T09:59:42.102Z caller=main.go:520 level=error msg="Error loading config '
+           '(--config.file=/etc/prometheus/prometheus.yml)" file=/etc/prometheus/prometheus.yml '
+           'err="open /etc/prometheus/prometheus.yml: no such file or directory"\n')
+    return _crash("crash-missing-config-file", "prometheus", container,
+                  _terminated("Error", 2, "2026-11-20T09:59:42Z", "2026-11-20T09:59:42Z"), log,
+                  {"action": "proposed", "remedy": "add_missing_config", "category": "crash_loop", "patch": None})
+
+
+def crash_nginx_nonroot_permission() -> Scenario:
+    """The stock nginx image run as a non-root UID: nginx cannot create its cache directories,
+    `[emerg] mkdir() "/var/cache/nginx/client_temp" failed (13: Permission denied)`, exit 1
+    (nginx/docker-nginx#524, reportportal/kubernetes#308; docker hub nginx "Running nginx as a non-root
+    user"). Fix lives in the security context / image (nginx-unprivileged or writable emptyDirs)."""
+    container = {"name": "web", "image": "nginx:1.27", "ports": [{"containerPort": 80}],
+                 "securityContext": {"runAsNonRoot": True, "runAsUser": 101, "allowPrivilegeEscalation": False}}
+    log = ("/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration\n"
+           "/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/\n"
+           "/docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh\n"
+           "10-listen-on-ipv6-by-default.sh: info: can not modify /etc/nginx/conf.d/default.conf (read-only file "
+           "system?)\n"
+           "/docker-entrypoint.sh: Configuration complete; ready for start up\n"
+           "2026/11/20 09:59:43 [warn] 1#1: the \"user\" directive makes sense only if the master process runs "
+           "with super-user privileges, ignored in /etc/nginx/nginx.conf:2\n"
+           "2026/11/20 09:59:43 [emerg] 1#1: mkdir() \"/var/cache/nginx/client_temp\" failed (13: Permission "
+           "denied)\n"
+           "nginx: [emerg] mkdir() \"/var/cache/nginx/client_temp\" failed (13: Permission denied)\n")
+    return _crash("crash-nginx-permission-denied", "storefront", container,
+                  _terminated("Error", 1, "2026-11-20T09:59:43Z", "2026-11-20T09:59:43Z"), log,
+                  {"action": "proposed", "remedy": "fix_security_context", "category": "crash_loop", "patch": None,
+                   "root_cause_contains": "permission"})
+
+
+def crash_read_only_filesystem() -> Scenario:
+    """readOnlyRootFilesystem: true, and the app's logging config opens a file under /app: Python
+    `OSError: [Errno 30] Read-only file system: '/app/log/app.log'`, exit 1 (stackitcloud/rag-template#52,
+    benoitc/gunicorn#2976)."""
+    container = {"name": "api", "image": "ghcr.io/example/rag-admin:2.0.0",
+                 "command": ["uvicorn", "admin.main:app", "--host", "0.0.0.0", "--port", "8080"],
+                 "securityContext": {"readOnlyRootFilesystem": True, "runAsNonRoot": True, "runAsUser": 10001}}
+    log = ("Traceback (most recent call last):\n"
+           '  File "/usr/local/lib/python3.13/logging/config.py", line 604, in configure\n'
+           "    handler = self.configure_handler(handlers[name])\n"
+           '  File "/usr/local/lib/python3.13/logging/__init__.py", line 1248, in _open\n'
+           "    return open_func(self.baseFilename, self.mode,\n"
+           "OSError: [Errno 30] Read-only file system: '/app/log/app.log'\n\n"
+           "The above exception was the direct cause of the following exception:\n\n"
+           "ValueError: Unable to configure handler 'file'\n")
+    return _crash("crash-read-only-filesystem", "rag-admin", container,
+                  _terminated("Error", 1, "2026-11-20T09:59:44Z", "2026-11-20T09:59:45Z"), log,
+                  {"action": "proposed", "remedy": "fix_security_context", "category": "crash_loop", "patch": None})
+
+
+def crash_exec_format_error() -> Scenario:
+    """An arm64-only image on an amd64 node: runc starts the process and the kernel refuses the binary;
+    the container log holds `exec /app/server: exec format error`, exit 255
+    (GoogleCloudPlatform/microservices-demo#2688, siderolabs/talos#11268). The node's arch label is amd64."""
+    container = {"name": "adservice", "image": "ghcr.io/example/adservice:0.10.1-arm64"}
+    log = "exec /app/server: exec format error\n"
+    return _crash("crash-exec-format-error", "adservice", container,
+                  _terminated("Error", 255, "2026-11-20T09:59:46Z", "2026-11-20T09:59:46Z"), log,
+                  {"action": "proposed", "remedy": "fix_image_reference", "category": "crash_loop", "patch": None},
+                  extra_objects=[b.node("node-a", arch="amd64")])
+
+
+def crash_dependency_refused() -> Scenario:
+    """A Django app whose migrations run at start-up exit because PostgreSQL refuses connections:
+    psycopg2 `OperationalError: connection to server at "orders-db" (10.96.14.7), port 5432 failed:
+    Connection refused` (psycopg2 / libpq message). Nothing in the manifest is wrong: escalate."""
+    container = {"name": "web", "image": "ghcr.io/example/shop-django:4.1.0",
+                 "command": ["sh", "-c", "python manage.py migrate && gunicorn shop.wsgi"],
+                 "env": [{"name": "DATABASE_URL", "value": "postgres://shop@orders-db:5432/shop"}]}
+    log = ("Traceback (most recent call last):\n"
+           '  File "/usr/local/lib/python3.12/site-packages/django/db/backends/base/base.py", line 279, in '
+           "ensure_connection\n    self.connect()\n"
+           '  File "/usr/local/lib/python3.12/site-packages/psycopg2/__init__.py", line 122, in connect\n'
+           "    conn = _connect(dsn, connection_factory=connection_factory, **kwasync)\n"
+           "psycopg2.OperationalError: connection to server at \"orders-db\" (10.96.14.7), port 5432 failed: "
+           "Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?\n\n"
+           "The above exception was the direct cause of the following exception:\n\n"
+           "django.db.utils.OperationalError: connection to server at \"orders-db\" (10.96.14.7), port 5432 "
+           "failed: Connection refused\n")
+    return _crash("crash-dependency-refused", "shop-web", container,
+                  _terminated("Error", 1, "2026-11-20T09:59:30Z", "2026-11-20T09:59:33Z"), log,
+                  {"action": "escalated", "remedy": "escalate", "category": "crash_loop", "patch": None})
+
+
+def crash_exit_zero() -> Scenario:
+    """A one-shot command in a Deployment: it finishes, exits 0 (`Completed`), and the kubelet restarts it
+    into CrashLoopBackOff anyway (kubernetes/kubernetes#53125). It belongs in a Job, or needs a
+    long-running command."""
+    container = {"name": "seed", "image": "ghcr.io/example/catalog-tools:1.2.0",
+                 "command": ["python", "-m", "catalog.seed"], "args": ["--source", "/data/seed.json"]}
+    log = "seeding catalog from /data/seed.json\ninserted 1204 products, 88 categories\ndone.\n"
+    return _crash("crash-exit-zero", "catalog-seed", container,
+                  _terminated("Completed", 0, "2026-11-20T09:59:35Z", "2026-11-20T09:59:39Z"), log,
+                  {"action": "proposed", "remedy": "fix_command_or_args", "category": "crash_loop", "patch": None})
+
+
+def crash_segfault() -> Scenario:
+    """A native crash: exit 139 (128 + SIGSEGV) with Python's faulthandler output, `Fatal Python error:
+    Segmentation fault` (avstack/jibri-pod-controller#7, NatLibFi/Annif#922 for exit 139 in pods). A bug in
+    the program or a native library: escalate."""
+    container = {"name": "indexer", "image": "ghcr.io/example/search-indexer:3.3.0",
+                 "command": ["python", "-X", "faulthandler", "-m", "indexer"]}
+    log = ("INFO indexer: loading model /models/encoder.onnx\n"
+           "Fatal Python error: Segmentation fault\n\n"
+           "Current thread 0x00007f3b2c1ff740 (most recent call first):\n"
+           '  File "/usr/local/lib/python3.11/site-packages/onnxruntime/capi/onnxruntime_inference_collection.py",'
+           " line 220 in run\n"
+           '  File "/app/indexer/embed.py", line 57 in encode\n')
+    return _crash("crash-segfault", "search-indexer", container,
+                  _terminated("Error", 139, "2026-11-20T09:59:20Z", "2026-11-20T09:59:29Z"), log,
+                  {"action": "escalated", "remedy": "escalate", "category": "crash_loop", "patch": None})
+
+
+_RUNC_NOT_FOUND = ('failed to create containerd task: failed to create shim task: OCI runtime create failed: runc '
+                   'create failed: unable to start container process: exec: "gunicorn": executable file not found '
+                   'in $PATH: unknown')
+
+
+def crash_executable_not_found() -> Scenario:
+    """A command that is not in the image: containerd/runc cannot start the process, the container never
+    ran. At the first attempt the kubelet emits `Failed` `Error: failed to create containerd task: ...
+    exec: "gunicorn": executable file not found in $PATH: unknown` and the container waits with
+    RunContainerError; the dead attempt shows as terminated `StartError`, exit 128, startedAt the epoch
+    (opencontainers/runc#4713, storageos/cluster-operator#141). No logs exist."""
+    container = {"name": "api", "image": "python:3.12-slim", "command": ["gunicorn"], "args": ["app:app"]}
+    last = _terminated("StartError", 128, "1970-01-01T00:00:00Z", "2026-11-20T09:59:59Z", message=_RUNC_NOT_FOUND)
+    state = {"waiting": {"reason": "RunContainerError", "message": _RUNC_NOT_FOUND}}
+    deploy, rs, pod = b.deployment_chain("py-api", [container],
+                                         _pod_status([_status("api", restarts=0, state=state, last=last)]))
+    event = _event(pod, reason="Failed", container="api", message=f"Error: {_RUNC_NOT_FOUND}")
+    return b.bundle("crash-executable-not-found", event, [deploy, rs, pod], {}), {
+        "action": "proposed", "remedy": "fix_command_or_args", "category": "container_create",
+        "target": _target("Deployment", "py-api"), "patch": None}
+
+
+def crash_executable_not_found_backoff() -> Scenario:
+    """The same pod one restart later: the Failed event's text is unchanged, so the exporter sees no new
+    one; what is new is the kubelet's BackOff. The container now waits in CrashLoopBackOff and the
+    runtime's reason is only in lastState.terminated (StartError, 128, message) and in the pod's older
+    Failed event. Same incident as crash-executable-not-found: same remedy and category expected."""
+    container = {"name": "api", "image": "python:3.12-slim", "command": ["gunicorn"], "args": ["app:app"]}
+    last = _terminated("StartError", 128, "1970-01-01T00:00:00Z", "2026-11-20T09:59:49Z", message=_RUNC_NOT_FOUND)
+    deploy, rs, pod = b.deployment_chain("py-api", [container], _pod_status([_looping("api", last, restarts=1)]))
+    failed = _event(pod, reason="Failed", container="api", message=f"Error: {_RUNC_NOT_FOUND}",
+                    time="2026-11-20T09:59:38Z")
+    event = _event(pod, reason="BackOff", container="api", message=_backoff(pod, "api"))
+    return b.bundle("crash-executable-not-found-backoff", event, [deploy, rs, pod], {}, extra_events=[failed]), {
+        "action": "proposed", "remedy": "fix_command_or_args", "category": "container_create",
+        "target": _target("Deployment", "py-api"), "patch": None}
+
+
+# ---- images ---------------------------------------------------------------------------------------
+
+def _pull(bundle_id: str, name: str, image: str, messages: list[tuple[str, str]], waiting: tuple[str, str],
+          expected: dict[str, Any], *, kind: str = "Deployment", container_extra: dict[str, Any] | None = None,
+          extra_objects: list[dict[str, Any]] | None = None, pod_spec_extra: dict[str, Any] | None = None) -> Scenario:
+    """messages: (reason, message) of the kubelet events; the first is the one the exporter delivers."""
+    container = {"name": name, "image": image, **(container_extra or {})}
+    state = {"waiting": {"reason": waiting[0], "message": waiting[1]}}
+    status = _pod_status([_status(name, state=state, image=image)], phase="Pending")
+    status["containerStatuses"][0]["started"] = False
+    if kind == "StatefulSet":
+        owner, pod = b.statefulset_chain(name, [container], status, pod_spec_extra=pod_spec_extra)
+        chain = [owner, pod]
+    else:
+        deploy, rs, pod = b.deployment_chain(name, [container], status, pod_spec_extra=pod_spec_extra)
+        chain = [deploy, rs, pod]
+    events = [_event(pod, reason=r, container=name, message=m,
+                               time=f"2026-11-20T09:59:{50 + i:02d}Z" if i else "2026-11-20T10:00:00Z")
+              for i, (r, m) in enumerate(messages)]
+    return b.bundle(bundle_id, events[0], [*chain, *(extra_objects or [])], {}, extra_events=events[1:]), {
+        "target": _target(kind, name), **expected}
+
+
+def image_tag_typo_statefulset() -> Scenario:
+    """A mistyped Docker Hub tag on a StatefulSet (redis:7.4.10 does not exist): containerd answers
+    `code = NotFound ... docker.io/library/redis:7.4.10: not found`, then `Error: ErrImagePull`
+    (kubelet images/image_manager.go; the event pair in kubernetes/kubernetes#110675)."""
+    image = "redis:7.4.10"
+    full = "docker.io/library/redis:7.4.10"
+    message = (f'Failed to pull image "{image}": rpc error: code = NotFound desc = failed to pull and unpack image '
+               f'"{full}": failed to resolve reference "{full}": {full}: not found')
+    return _pull("image-tag-typo-statefulset", "cache", image,
+                 [("Failed", message), ("Failed", "Error: ErrImagePull")], ("ErrImagePull", message),
+                 {"action": "proposed", "remedy": "fix_image_reference", "category": "image_pull", "patch": None},
+                 kind="StatefulSet")
+
+
+def image_private_registry_401() -> Scenario:
+    """A private Harbor registry without credentials: containerd's `pulling from host registry... failed
+    with status code [manifests 2.4.0]: 401 Unauthorized` (kubernetes/kubernetes#110675). A
+    kubernetes.io/dockerconfigjson Secret `harbor-pull` exists in the namespace but the pod does not use it."""
+    image = "harbor.example.com/payments/api:2.4.0"
+    message = (f'Failed to pull image "{image}": rpc error: code = Unknown desc = failed to pull and unpack image '
+               f'"{image}": failed to resolve reference "{image}": pulling from host harbor.example.com failed with '
+               f'status code [manifests 2.4.0]: 401 Unauthorized')
+    return _pull("image-private-registry-401", "payments-api", image,
+                 [("Failed", message), ("Failed", "Error: ErrImagePull")], ("ErrImagePull", message),
+                 {"action": "proposed", "remedy": "add_image_pull_secret", "category": "image_pull"},
+                 extra_objects=[b.secret_metadata("harbor-pull", type_="kubernetes.io/dockerconfigjson")])
+
+
+def image_dockerhub_rate_limit() -> Scenario:
+    """Docker Hub's anonymous pull limit: `429 Too Many Requests - Server message: toomanyrequests: You
+    have reached your pull rate limit...` (kata-containers#10109, dell/csi-baremetal#391). Not a manifest
+    fault: escalate."""
+    image = "busybox:1.36"
+    digest = "sha256:50aa4698fa6262977cff89181b2664b99d8a56dbca847bf62f2ef04854597cf8"
+    message = (f'Failed to pull image "{image}": rpc error: code = Unknown desc = failed to pull and unpack image '
+               f'"docker.io/library/{image}": failed to copy: httpReadSeeker: failed open: unexpected status code '
+               f'https://registry-1.docker.io/v2/library/busybox/manifests/{digest}: 429 Too Many Requests - '
+               'Server message: toomanyrequests: You have reached your pull rate limit. You may increase the '
+               'limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit')
+    return _pull("image-dockerhub-rate-limit", "sync-job", image,
+                 [("Failed", message), ("Failed", "Error: ErrImagePull")], ("ErrImagePull", message),
+                 {"action": "escalated", "remedy": "escalate", "category": "image_pull", "patch": None})
+
+
+def image_invalid_reference() -> Scenario:
+    """An image with a URL scheme in it: the kubelet cannot parse it and never pulls. Events
+    `InspectFailed` `Failed to apply default image tag "https://...": couldn't parse image name "...":
+    invalid reference format` and `Failed` `Error: InvalidImageName`; waiting reason InvalidImageName
+    (kubelet image_manager.go after kubernetes/kubernetes#116231; cloudfoundry-incubator/kubecf#63,
+    zero-to-jupyterhub-k8s#472)."""
+    image = "https://harbor.example.com/shop/cart:1.4.2"
+    message = (f'Failed to apply default image tag "{image}": couldn\'t parse image name "{image}": invalid '
+               'reference format')
+    return _pull("image-invalid-reference", "cart", image,
+                 [("InspectFailed", message), ("Failed", "Error: InvalidImageName")], ("InvalidImageName", message),
+                 {"action": "proposed", "remedy": "fix_image_reference", "category": "image_pull", "patch": None})
+
+
+def image_never_pull() -> Scenario:
+    """imagePullPolicy: Never with an image that is only on a developer's kind node: the kubelet emits
+    `ErrImageNeverPull` (Warning) `Container image "shop/cart:dev" is not present with pull policy of
+    Never` and `Error: ErrImageNeverPull` (hystax/optscale#701, stellar/anchor-platform#1467)."""
+    image = "shop/cart:dev"
+    message = f'Container image "{image}" is not present with pull policy of Never'
+    return _pull("image-never-pull", "cart-dev", image,
+                 [("ErrImageNeverPull", message), ("Failed", "Error: ErrImageNeverPull")],
+                 ("ErrImageNeverPull", message),
+                 {"action": "proposed", "remedy": "fix_image_reference", "category": "image_pull", "patch": None},
+                 container_extra={"imagePullPolicy": "Never"})
+
+
+# ---- configuration --------------------------------------------------------------------------------
+
+def _config(bundle_id: str, name: str, container: dict[str, Any], waiting_message: str, event_message: str,
+            expected: dict[str, Any], *, extra_objects: list[dict[str, Any]] | None = None,
+            pod_spec_extra: dict[str, Any] | None = None) -> Scenario:
+    state = {"waiting": {"reason": "CreateContainerConfigError", "message": waiting_message}}
+    status = _pod_status([_status(container["name"], state=state, image=container["image"])], phase="Pending")
+    deploy, rs, pod = b.deployment_chain(name, [container], status, pod_spec_extra=pod_spec_extra)
+    event = _event(pod, reason="Failed", container=container["name"], message=event_message)
+    return b.bundle(bundle_id, event, [deploy, rs, pod, *(extra_objects or [])]), {
+        "target": _target("Deployment", name), **expected}
+
+
+def config_missing_secret() -> Scenario:
+    """envFrom a Secret that was never created: kubelet `Error: secret "orders-db-credentials" not found`,
+    waiting CreateContainerConfigError (kubelet kuberuntime_container.go makeEnvironmentVariables)."""
+    container = {"name": "orders", "image": "ghcr.io/example/orders:3.0.0",
+                 "envFrom": [{"secretRef": {"name": "orders-db-credentials"}}]}
+    return _config("config-missing-secret", "orders", container, 'secret "orders-db-credentials" not found',
+                   'Error: secret "orders-db-credentials" not found',
+                   {"action": "proposed", "remedy": "add_missing_config", "category": "config_missing",
+                    "patch": None, "root_cause_contains": "orders-db-credentials"})
+
+
+def config_missing_configmap_key() -> Scenario:
+    """A configMapKeyRef to a key the ConfigMap does not have (it has log_level, lower case): kubelet
+    `Error: couldn't find key LOG_LEVEL in ConfigMap demo/app-config` (kubelet; FACTS.md §2)."""
+    container = {"name": "app", "image": "ghcr.io/example/app:1.0.0",
+                 "env": [{"name": "LOG_LEVEL", "valueFrom": {"configMapKeyRef": {"name": "app-config",
+                                                                                 "key": "LOG_LEVEL"}}}]}
+    message = "couldn't find key LOG_LEVEL in ConfigMap demo/app-config"
+    return _config("config-missing-configmap-key", "app", container, message, f"Error: {message}",
+                   {"action": "proposed", "remedy": "add_missing_config", "category": "config_missing",
+                    "patch": None, "root_cause_contains": "LOG_LEVEL"},
+                   extra_objects=[b.config_map("app-config", {"log_level": "info", "http_port": "8080"})])
+
+
+def mount_configmap_not_found() -> Scenario:
+    """A ConfigMap volume whose ConfigMap does not exist: the pod stays ContainerCreating and the kubelet
+    emits `FailedMount` `MountVolume.SetUp failed for volume "config" : configmap "promtail-config" not
+    found` (grafana/helm-charts#2216, cuishuaigit/k8s-monitor#2)."""
+    container = {"name": "promtail", "image": "docker.io/grafana/promtail:3.0.0",
+                 "args": ["-config.file=/etc/promtail/promtail.yaml"],
+                 "volumeMounts": [{"name": "config", "mountPath": "/etc/promtail"}]}
+    extra = {"volumes": [{"name": "config", "configMap": {"name": "promtail-config"}}]}
+    state = {"waiting": {"reason": "ContainerCreating"}}
+    status = _pod_status([_status("promtail", state=state, image=container["image"])], phase="Pending")
+    status["conditions"][0] = {"type": "PodReadyToStartContainers", "status": "False"}
+    deploy, rs, pod = b.deployment_chain("log-agent", [container], status, pod_spec_extra=extra)
+    event = _event(pod, reason="FailedMount",
+                             message='MountVolume.SetUp failed for volume "config" : configmap "promtail-config" '
+                                     'not found')
+    return b.bundle("mount-configmap-not-found", event, [deploy, rs, pod]), {
+        "action": "proposed", "remedy": "add_missing_config", "category": "mount_failure",
+        "target": _target("Deployment", "log-agent"), "patch": None, "root_cause_contains": "promtail-config"}
+
+
+def run_as_non_root_root_image() -> Scenario:
+    """runAsNonRoot: true with an image whose USER is root: the kubelet refuses to create the container,
+    `Error: container has runAsNonRoot and image will run as root (pod: "NAME_demo(UID)", container: web)`,
+    waiting CreateContainerConfigError (intel/CPU-Manager-for-Kubernetes#299, Unleash/unleash-edge#483).
+    Category deliberately not asserted: the kubelet files it under CreateContainerConfigError although
+    nothing is missing."""
+    container = {"name": "web", "image": "nginx:1.27", "securityContext": {"runAsNonRoot": True}}
+    deploy = b.deployment("web-nonroot", [container])
+    rs = b.replica_set(deploy)
+    pod_name = f"{rs['metadata']['name']}-x2x4k"
+    uid = b._uid(f"pod/demo/{pod_name}")
+    waiting = (f'container has runAsNonRoot and image will run as root (pod: "{pod_name}_demo({uid})", '
+               'container: web)')
+    return _config("run-as-non-root-root-image", "web-nonroot", container, waiting, f"Error: {waiting}",
+                   {"action": "proposed", "remedy": "fix_security_context", "patch": None})
+
+
+# ---- probes ---------------------------------------------------------------------------------------
+
+def _probe(bundle_id: str, name: str, container: dict[str, Any], message: str, log: str, expected: dict[str, Any],
+           *, restarts: int = 1, last: dict[str, Any] | None = None, ready: bool = False,
+           killed: bool = True, current_log: str = "") -> Scenario:
+    running = {"running": {"startedAt": "2026-11-20T09:59:32Z"}}
+    status = _pod_status([_status(container["name"], ready=ready, restarts=restarts, state=running, last=last)])
+    deploy, rs, pod = b.deployment_chain(name, [container], status)
+    event = _event(pod, reason="Unhealthy", container=container["name"], message=message)
+    extra = []
+    if killed:
+        extra.append(_event(pod, reason="Killing", type_="Normal", container=container["name"],
+                                      time="2026-11-20T09:59:29Z",
+                                      message=f"Container {container['name']} failed liveness probe, will be "
+                                              "restarted"))
+    return b.bundle(bundle_id, event, [deploy, rs, pod], _logs(pod, container["name"], log, current_log),
+                    extra_events=extra), {
+        "target": _target("Deployment", name), **expected}
+
+
+def probe_liveness_wrong_port() -> Scenario:
+    """The app listens on 8080 (declared) but the liveness probe targets 8081: kubelet prober
+    `Liveness probe failed: Get "http://10.8.0.12:8081/healthz": dial tcp 10.8.0.12:8081: connect:
+    connection refused` (mittwald/kubernetes-secret-generator#65, helm/charts#12409), then Killing.
+    Port changes are a judgement call → proposal, with the declared port in the patch."""
+    container = {"name": "api", "image": "ghcr.io/example/inventory:1.9.0",
+                 "ports": [{"name": "http", "containerPort": 8080}],
+                 "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8081}, "periodSeconds": 10,
+                                   "failureThreshold": 3}}
+    last = _terminated("Error", 137, "2026-11-20T09:58:58Z", "2026-11-20T09:59:29Z")
+    log = '{"level":"info","msg":"listening","addr":":8080"}\n'
+    return _probe("probe-liveness-wrong-port", "inventory", container,
+                  'Liveness probe failed: Get "http://10.8.0.12:8081/healthz": dial tcp 10.8.0.12:8081: connect: '
+                  'connection refused', log,
+                  {"action": "proposed", "remedy": "fix_probe", "category": "probe_failure",
+                   "patch": {"spec": {"template": {"spec": {"containers": [
+                       {"name": "api", "livenessProbe": {"httpGet": {"port": 8080}}}]}}}}}, last=last)
+
+
+def probe_liveness_404_path() -> Scenario:
+    """statsd_exporter ≥ v0.24 answers 404 on /health (it serves /-/healthy): the chart's default probe
+    fails with `Liveness probe failed: HTTP probe failed with statuscode: 404`
+    (prometheus-community/helm-charts#6982). The path is wrong → fix_probe proposal (no path guessed)."""
+    container = {"name": "statsd-exporter", "image": "prom/statsd-exporter:v0.28.0",
+                 "ports": [{"name": "http", "containerPort": 9102}],
+                 "livenessProbe": {"httpGet": {"path": "/health", "port": "http"}}}
+    last = _terminated("Error", 2, "2026-11-20T09:58:58Z", "2026-11-20T09:59:29Z")
+    log = ('ts=2026-11-20T09:58:58.120Z caller=main.go:321 level=info msg="Starting StatsD -> Prometheus Exporter" '
+           'version="(version=0.28.0)"\nts=2026-11-20T09:58:58.121Z caller=main.go:371 level=info '
+           'msg="Accepting StatsD Traffic" udp=:9125 tcp=:9125\nts=2026-11-20T09:58:58.121Z caller=main.go:372 '
+           'level=info msg="Accepting Prometheus Requests" addr=:9102\n')
+    return _probe("probe-liveness-404-path", "statsd-exporter", container,
+                  "Liveness probe failed: HTTP probe failed with statuscode: 404", log,
+                  {"action": "proposed", "remedy": "fix_probe", "category": "probe_failure", "patch": None},
+                  last=last)
+
+
+def probe_readiness_503() -> Scenario:
+    """A Spring Boot readiness group reports OUT_OF_SERVICE because its database is down:
+    `Readiness probe failed: HTTP probe failed with statuscode: 503` (eclipse-hono/hono#1556,
+    CrunchyData/postgres-operator#2736). The app says it is unhealthy: escalate, never loosen the probe."""
+    container = {"name": "billing", "image": "ghcr.io/example/billing:5.1.0",
+                 "ports": [{"name": "http", "containerPort": 8080}],
+                 "readinessProbe": {"httpGet": {"path": "/actuator/health/readiness", "port": "http"},
+                                    "periodSeconds": 10}}
+    log = ("2026-11-20T09:59:51.402Z  WARN 1 --- [billing] [nio-8080-exec-3] o.s.b.a.jdbc.DataSourceHealthIndicator   :"
+           " DataSource health check failed\norg.springframework.jdbc.CannotGetJdbcConnectionException: Failed to "
+           "obtain JDBC Connection\n")
+    return _probe("probe-readiness-503", "billing", container,
+                  "Readiness probe failed: HTTP probe failed with statuscode: 503", log,
+                  {"action": "escalated", "remedy": "escalate", "category": "probe_failure", "patch": None},
+                  restarts=0, killed=False)
+
+
+_SPRING_PREFIX = "2026-11-20T09:5{}  INFO 1 --- [orders] [           main] "
+_SPRING_SLOW_LOG = (_SPRING_PREFIX.format("8:43.915Z") + "c.e.orders.OrdersApplication             : Starting OrdersApplication "
+       "v2.8.0 using Java 21.0.4 with PID 1 (/app/orders.jar started by app in /app)\n"
+       + _SPRING_PREFIX.format("8:44.020Z") + "c.e.orders.OrdersApplication             : No active profile set, "
+       "falling back to 1 default profile: \"default\"\n"
+       + _SPRING_PREFIX.format("9:02.733Z") + ".s.d.r.c.RepositoryConfigurationDelegate : Bootstrapping Spring Data "
+       "JPA repositories in DEFAULT mode.\n"
+       + _SPRING_PREFIX.format("9:11.540Z") + "o.s.b.w.embedded.tomcat.TomcatWebServer  : Tomcat initialized with "
+       "port 8080 (http)\n"
+       + _SPRING_PREFIX.format("9:19.874Z") + "com.zaxxer.hikari.HikariDataSource       : HikariPool-1 - Starting...\n"
+       + _SPRING_PREFIX.format("9:21.302Z") + "com.zaxxer.hikari.HikariDataSource       : HikariPool-1 - Start "
+       "completed.\n"
+       + _SPRING_PREFIX.format("9:30.611Z") + "o.s.b.w.embedded.tomcat.TomcatWebServer  : Tomcat started on port "
+       "8080 (http) with context path '/'\n"
+       + _SPRING_PREFIX.format("9:30.640Z") + "c.e.orders.OrdersApplication             : Started OrdersApplication "
+       "in 48.2 seconds (process running for 49.6)\n"
+       "2026-11-20T09:59:30.655Z  INFO 1 --- [orders] [ionShutdownHook] o.s.b.w.e.tomcat.GracefulShutdown        "
+       ": Commencing graceful shutdown. Waiting for active requests to complete\n"
+       "2026-11-20T09:59:30.702Z  INFO 1 --- [orders] [tomcat-shutdown] o.s.b.w.e.tomcat.GracefulShutdown        "
+       ": Graceful shutdown complete\n")
+
+
+def probe_slow_start_spring_boot() -> Scenario:
+    """Spring Boot needs ~48 s to start; liveness allows 10 + 3 × 10 = 40 s, so the kubelet kills it
+    (Unhealthy, then Killing `failed liveness probe, will be restarted`; exit 143 on SIGTERM). The SIGTERM
+    arrives during context refresh; Spring's close() waits on the startup/shutdown monitor, so the log
+    still shows `Started ... in 48.2 seconds` followed by the graceful shutdown. Shape:
+    thaum-xyz/ankhmorpork#988 (`Started SPDFApplication in 12.309 seconds` vs a 25 s budget),
+    egovernments/DIGIT-DevOps#4893, apache/camel-k#2173. Timing-only fix_probe → auto-applicable → dry_run.
+    Realism: the first container's `connect: connection refused` Unhealthy event was created at restart 0
+    (kubelet aggregates identical messages; the exporter sees creations only). The event delivered here is
+    the NEW message of the second container, whose Tomcat already listens but answers too slowly:
+    `context deadline exceeded (Client.Timeout exceeded while awaiting headers)`, restartCount 1."""
+    container = {"name": "orders", "image": "ghcr.io/example/orders-service:2.8.0",
+                 "ports": [{"name": "http", "containerPort": 8080}],
+                 "resources": {"requests": {"cpu": "250m", "memory": "768Mi"}, "limits": {"memory": "1Gi"}},
+                 "livenessProbe": {"httpGet": {"path": "/actuator/health/liveness", "port": "http"},
+                                   "initialDelaySeconds": 10, "periodSeconds": 10, "failureThreshold": 3,
+                                   "timeoutSeconds": 1}}
+    last = _terminated("Error", 143, "2026-11-20T09:58:41Z", "2026-11-20T09:59:31Z")
+    return _probe("probe-slow-start-spring-boot", "orders-service", container,
+                  'Liveness probe failed: Get "http://10.8.0.12:8080/actuator/health/liveness": context deadline '
+                  'exceeded (Client.Timeout exceeded while awaiting headers)', _SPRING_SLOW_LOG,
+                  {"action": "dry_run", "remedy": "fix_probe", "category": "probe_failure"}, last=last,
+                  current_log=(_SPRING_PREFIX.replace("09:5{}", "{}").format("09:59:34.101Z")
+                               + "c.e.orders.OrdersApplication             : Starting OrdersApplication v2.8.0 using "
+                               "Java 21.0.4 with PID 1 (/app/orders.jar started by app in /app)\n"
+                               + _SPRING_PREFIX.replace("09:5{}", "{}").format("10:00:01.958Z")
+                               + "o.s.b.w.embedded.tomcat.TomcatWebServer  : Tomcat initialized with port 8080 "
+                               "(http)\n"))
+
+
+def probe_liveness_kill_backoff() -> Scenario:
+    """What the exporter most often delivers for a liveness-killed slow starter: the kubelet's BackOff
+    after the second kill (kills every ~40 s are well inside the 10-min back-off window). lastState is
+    exit 143, the pod's events hold the Unhealthy (Warning) and Killing (Normal) events, and the previous
+    log shows `Started ... in 48.2 seconds` (same app as probe-slow-start-spring-boot). The incident is
+    the probe's timing: same outcome expected."""
+    container = {"name": "orders", "image": "ghcr.io/example/orders-service:2.8.0",
+                 "ports": [{"name": "http", "containerPort": 8080}],
+                 "resources": {"requests": {"cpu": "250m", "memory": "768Mi"}, "limits": {"memory": "1Gi"}},
+                 "livenessProbe": {"httpGet": {"path": "/actuator/health/liveness", "port": "http"},
+                                   "initialDelaySeconds": 10, "periodSeconds": 10, "failureThreshold": 3,
+                                   "timeoutSeconds": 1}}
+    last = _terminated("Error", 143, "2026-11-20T09:58:41Z", "2026-11-20T09:59:31Z")
+    deploy, rs, pod = b.deployment_chain("orders-slow", [container], _pod_status([_looping("orders", last)]))
+    unhealthy = _event(pod, reason="Unhealthy", container="orders", time="2026-11-20T09:58:11Z",
+                       message='Liveness probe failed: Get "http://10.8.0.12:8080/actuator/health/liveness": dial '
+                               'tcp 10.8.0.12:8080: connect: connection refused')
+    killing = _event(pod, reason="Killing", type_="Normal", container="orders", time="2026-11-20T09:58:31Z",
+                     message="Container orders failed liveness probe, will be restarted")
+    event = _event(pod, reason="BackOff", container="orders", message=_backoff(pod, "orders"))
+    return b.bundle("probe-liveness-kill-backoff", event, [deploy, rs, pod], _logs(pod, "orders", _SPRING_SLOW_LOG),
+                    extra_events=[unhealthy, killing]), {
+        "action": "dry_run", "remedy": "fix_probe", "category": "probe_failure",
+        "target": _target("Deployment", "orders-slow")}
+
+
+# ---- evictions ------------------------------------------------------------------------------------
+
+def _evicted(bundle_id: str, name: str, container: dict[str, Any], message: str, annotations: dict[str, str],
+             expected: dict[str, Any]) -> Scenario:
+    terminated = _terminated("ContainerStatusUnknown", 137, "2026-11-20T09:12:00Z", "2026-11-20T09:59:58Z",
+                             message="The container could not be located when the pod was terminated")
+    status = _pod_status([_status(container["name"], state={"terminated": terminated})], phase="Failed")
+    status.update({"reason": "Evicted", "message": message})
+    status["conditions"].insert(0, {"type": "DisruptionTarget", "status": "True", "reason": "TerminationByKubelet",
+                                    "message": message})
+    deploy, rs, pod = b.deployment_chain(name, [container], status)
+    event = _event(pod, reason="Evicted", message=message, first="2026-11-20T10:00:00Z",
+                             annotations=annotations)
+    return b.bundle(bundle_id, event, [deploy, rs, pod, b.node("node-a")]), {
+        "target": _target("Deployment", name), **expected}
+
+
+def evicted_memory_over_request() -> Scenario:
+    """Node-pressure eviction: the kubelet's eviction manager picks the pod using most above its request
+    and reports `The node was low on resource: memory. Threshold quantity: 100Mi, available: 91244Ki.
+    Container batch was using 1843Mi, request is 256Mi, has larger consumption of memory.` with event
+    annotations offending_containers / offending_containers_usage / starved_resource (kubelet
+    eviction/helpers.go evictionMessage; message seen in kubernetes/kubernetes#91600 and tidb-operator#1386).
+    Requests are a person's call → proposal."""
+    container = {"name": "batch", "image": "ghcr.io/example/report-batch:1.1.0",
+                 "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}}}
+    message = ("The node was low on resource: memory. Threshold quantity: 100Mi, available: 91244Ki. Container "
+               "batch was using 1843Mi, request is 256Mi, has larger consumption of memory. ")
+    return _evicted("evicted-memory-over-request", "report-batch", container, message,
+                    {"offending_containers": "batch", "offending_containers_usage": "1843Mi",
+                     "starved_resource": "memory"},
+                    {"action": "proposed", "remedy": "raise_memory_limit", "category": "evicted"})
+
+
+def evicted_ephemeral_storage() -> Scenario:
+    """Eviction for node disk: `The node was low on resource: ephemeral-storage. Threshold quantity:
+    16023864137, available: 12671572Ki. Container build was using 1639680Ki, request is 0, has larger
+    consumption of ephemeral-storage.` (cloud-pi-native/socle#532, StackStorm/stackstorm-k8s#170). There is
+    no remedy kind for ephemeral-storage requests/limits: escalate."""
+    container = {"name": "build", "image": "gcr.io/kaniko-project/executor:v1.23.2",
+                 "args": ["--context=git://git.example.com/shop.git", "--destination=registry.example.com/shop:1"]}
+    message = ("The node was low on resource: ephemeral-storage. Threshold quantity: 16023864137, available: "
+               "12671572Ki. Container build was using 1639680Ki, request is 0, has larger consumption of "
+               "ephemeral-storage. ")
+    return _evicted("evicted-ephemeral-storage", "image-builder", container, message,
+                    {"offending_containers": "build", "offending_containers_usage": "1639680Ki",
+                     "starved_resource": "ephemeral-storage"},
+                    {"action": "escalated", "remedy": "escalate", "category": "evicted", "patch": None})
+
+
+# ---- scheduling -----------------------------------------------------------------------------------
+
+def _pending(bundle_id: str, name: str, container: dict[str, Any], message: str, expected: dict[str, Any], *,
+             kind: str = "Deployment", extra_objects: list[dict[str, Any]] | None = None,
+             sts_kwargs: dict[str, Any] | None = None) -> Scenario:
+    status = {"phase": "Pending", "qosClass": "Burstable",
+              "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                              "message": message, "lastTransitionTime": "2026-11-20T09:59:00Z"}]}
+    if kind == "StatefulSet":
+        owner, pod = b.statefulset_chain(name, [container], status, **(sts_kwargs or {}))
+        chain = [owner, pod]
+    else:
+        deploy, rs, pod = b.deployment_chain(name, [container], status)
+        chain = [deploy, rs, pod]
+    pod["spec"].pop("nodeName", None)
+    for key in ("hostIP", "podIP", "startTime"):
+        pod["status"].pop(key, None)
+    event = _event(pod, reason="FailedScheduling", message=message, scheduler=True)
+    nodes = [b.node(f"node-{x}") for x in "abc"]
+    return b.bundle(bundle_id, event, [*chain, *nodes, *(extra_objects or [])]), {
+        "target": _target(kind, name), **expected}
+
+
+def unschedulable_insufficient_cpu() -> Scenario:
+    """A request larger than any node's free CPU: default-scheduler `0/3 nodes are available: 3 Insufficient
+    cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.`
+    (kubernetes/kubernetes PR #121007, karpenter#671). Scheduler events: source {}, eventTime only."""
+    container = {"name": "ml-api", "image": "ghcr.io/example/ml-api:0.4.0",
+                 "resources": {"requests": {"cpu": "6", "memory": "2Gi"}, "limits": {"memory": "2Gi"}}}
+    return _pending("unschedulable-insufficient-cpu", "ml-api", container,
+                    "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No "
+                    "preemption victims found for incoming pod.",
+                    {"action": "proposed", "remedy": "fix_scheduling", "category": "unschedulable", "patch": None})
+
+
+def unschedulable_untolerated_taint() -> Scenario:
+    """Every node carries a taint the pod does not tolerate: `0/3 nodes are available: 3 node(s) had
+    untolerated taint {dedicated: gpu}. preemption: 0/3 nodes are available: 3 Preemption is not helpful
+    for scheduling.` (kubernetes/kubernetes#116133, hystax/optscale#568)."""
+    container = {"name": "trainer", "image": "ghcr.io/example/trainer:2.2.0",
+                 "resources": {"requests": {"cpu": "1", "memory": "4Gi"}}}
+    taint = [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}]
+    return _pending("unschedulable-untolerated-taint", "trainer", container,
+                    "0/3 nodes are available: 3 node(s) had untolerated taint {dedicated: gpu}. preemption: 0/3 "
+                    "nodes are available: 3 Preemption is not helpful for scheduling.",
+                    {"action": "proposed", "remedy": "fix_scheduling", "category": "unschedulable", "patch": None},
+                    extra_objects=[b.node("gpu-a", taints=taint)])
+
+
+def unschedulable_unbound_pvc() -> Scenario:
+    """A StatefulSet's claim has no provisioner to bind it: `0/3 nodes are available: pod has unbound
+    immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for
+    scheduling.` (apache/apisix-helm-chart#346, open-metadata-helm-charts#417). Storage, not the pod spec:
+    escalate."""
+    container = {"name": "etcd", "image": "bitnami/etcd:3.5.16",
+                 "volumeMounts": [{"name": "data", "mountPath": "/bitnami/etcd"}]}
+    claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
+             "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "fast-ssd",
+                      "resources": {"requests": {"storage": "8Gi"}}}}
+    pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+           "metadata": {"name": "data-apisix-etcd-0", "namespace": "demo", "uid": b._uid("pvc/data-apisix-etcd-0"),
+                        "resourceVersion": "950", "creationTimestamp": "2026-11-20T09:58:00Z",
+                        "labels": {"app": "apisix-etcd"}},
+           "spec": claim["spec"], "status": {"phase": "Pending"}}
+    return _pending("unschedulable-unbound-pvc", "apisix-etcd", container,
+                    "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 "
+                    "nodes are available: 3 Preemption is not helpful for scheduling.",
+                    {"action": "escalated", "remedy": "escalate", "category": "unschedulable", "patch": None},
+                    kind="StatefulSet", extra_objects=[pvc], sts_kwargs={"volume_claim_templates": [claim]})
+
+
+# ---- not incidents --------------------------------------------------------------------------------
+
+def ignored_pod_gone() -> Scenario:
+    """A BackOff for a pod a rollout already deleted: the exporter could not fetch it (involvedObject
+    `deleted: true`, no labels or owners, FACTS.md §1) and the bundle has the Deployment and its new
+    ReplicaSet but not the pod. Nothing to diagnose: ignored."""
+    container = {"name": "web", "image": "ghcr.io/example/web:1.0.1"}
+    last = _terminated("Error", 1, "2026-11-20T09:59:40Z", "2026-11-20T09:59:41Z")
+    deploy, rs, pod = b.deployment_chain("web-gone", [container], _pod_status([_looping("web", last)]))
+    event = _event(pod, reason="BackOff", container="web", message=_backoff(pod, "web"), deleted=True)
+    return b.bundle("ignored-pod-gone", event, [deploy, rs]), {"action": "ignored"}
+
+
+def ignored_normal_image_backoff() -> Scenario:
+    """The image back-off event is type Normal: `Back-off pulling image "..."` (kubelet
+    images/image_manager.go; FACTS.md §2). Normal events are not incidents: ignored (the Warning `Failed`
+    events carry the pull failure)."""
+    image = "ghcr.io/example/web:9.9.9"
+    status = _pod_status([_status("web", state={"waiting": {"reason": "ImagePullBackOff",
+                                                            "message": f'Back-off pulling image "{image}"'}},
+                                  image=image)], phase="Pending")
+    deploy, rs, pod = b.deployment_chain("web-normal", [{"name": "web", "image": image}], status)
+    event = _event(pod, reason="BackOff", type_="Normal", container="web",
+                             message=f'Back-off pulling image "{image}"')
+    return b.bundle("ignored-normal-image-backoff", event, [deploy, rs, pod]), {"action": "ignored"}
+
+
 SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "oom-memory-hog": oom_memory_hog,
     "crashloop-command": crashloop_command,
@@ -166,6 +1143,47 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "bare-pod-oom": bare_pod_oom,
     "gitops-oom": gitops_oom,
     "kube-system-oom": kube_system_oom,
+    "oom-statefulset-postgres": oom_statefulset_postgres,
+    "oom-sidecar-fluent-bit": oom_sidecar_fluent_bit,
+    "oom-injected-istio-proxy": oom_injected_istio_proxy,
+    "oom-job-batch": oom_job_batch,
+    "oom-leak-after-6h": oom_leak_after_6h,
+    "oom-jvm-xmx-above-limit": oom_jvm_xmx_above_limit,
+    "oom-daemonset-promtail": oom_daemonset_promtail,
+    "crash-bad-flag": crash_bad_flag,
+    "crash-missing-env-go": crash_missing_env_go_envconfig,
+    "crash-missing-env-python": crash_missing_env_python_keyerror,
+    "crash-missing-env-node": crash_missing_env_node,
+    "crash-missing-config-file": crash_missing_config_file,
+    "crash-nginx-permission-denied": crash_nginx_nonroot_permission,
+    "crash-read-only-filesystem": crash_read_only_filesystem,
+    "crash-exec-format-error": crash_exec_format_error,
+    "crash-dependency-refused": crash_dependency_refused,
+    "crash-exit-zero": crash_exit_zero,
+    "crash-segfault": crash_segfault,
+    "crash-executable-not-found": crash_executable_not_found,
+    "crash-executable-not-found-backoff": crash_executable_not_found_backoff,
+    "image-tag-typo-statefulset": image_tag_typo_statefulset,
+    "image-private-registry-401": image_private_registry_401,
+    "image-dockerhub-rate-limit": image_dockerhub_rate_limit,
+    "image-invalid-reference": image_invalid_reference,
+    "image-never-pull": image_never_pull,
+    "config-missing-secret": config_missing_secret,
+    "config-missing-configmap-key": config_missing_configmap_key,
+    "mount-configmap-not-found": mount_configmap_not_found,
+    "run-as-non-root-root-image": run_as_non_root_root_image,
+    "probe-liveness-wrong-port": probe_liveness_wrong_port,
+    "probe-liveness-404-path": probe_liveness_404_path,
+    "probe-readiness-503": probe_readiness_503,
+    "probe-slow-start-spring-boot": probe_slow_start_spring_boot,
+    "probe-liveness-kill-backoff": probe_liveness_kill_backoff,
+    "evicted-memory-over-request": evicted_memory_over_request,
+    "evicted-ephemeral-storage": evicted_ephemeral_storage,
+    "unschedulable-insufficient-cpu": unschedulable_insufficient_cpu,
+    "unschedulable-untolerated-taint": unschedulable_untolerated_taint,
+    "unschedulable-unbound-pvc": unschedulable_unbound_pvc,
+    "ignored-pod-gone": ignored_pod_gone,
+    "ignored-normal-image-backoff": ignored_normal_image_backoff,
 }
 
 

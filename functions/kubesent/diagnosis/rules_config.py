@@ -95,6 +95,9 @@ def container_create(evidence: Evidence, context: RuleContext) -> Diagnosis | No
         return None
     facts = evidence.focus
     texts = _texts(evidence) + ([facts.logs_previous, facts.logs_current] if facts else [])
+    last = (facts.last_terminated or facts.terminated) if facts else None
+    if last is not None and last.message:
+        texts.append(last.message)
     name = evidence.focus_container
     for pattern, kind, cause, confidence in (
         (_EXEC_FORMAT, RemedyKind.FIX_IMAGE_REFERENCE, "the image's binary is built for another CPU architecture "

@@ -30,7 +30,8 @@ _SIGNATURES = (
                      r"(?:/var/|/etc/|/run/|/tmp|/usr/|/data|/home)|operation not permitted|bind\(\) to 0\.0\.0\.0:(?:80|443)"),
      RemedyKind.FIX_SECURITY_CONTEXT, 85,
      "the process lacks a permission it needs (user, fsGroup or capabilities in securityContext)"),
-    (compile_pattern(r"(?i)(?:environment variable|env var|env)\s+['\"]?[A-Z_][A-Z0-9_]{1,80}['\"]?\s+(?:is\s+)?"
+    (compile_pattern(r"(?i)['\"][A-Z_][A-Z0-9_]{1,80}['\"] is (?:a )?required(?: variable| env)?|"
+                     r"(?:environment variable|env var|env)\s+['\"]?[A-Z_][A-Z0-9_]{1,80}['\"]?\s+(?:is\s+)?"
                      r"(?:not set|missing|required|undefined|must be set|is empty)|missing required (?:env|environment)"
                      r"|required key [A-Z_][A-Z0-9_]* missing value|KeyError: '[A-Z_][A-Z0-9_]*'|"
                      r"[A-Z_][A-Z0-9_]{2,80} (?:is not set|must be set|is required|not defined)"),
@@ -47,6 +48,20 @@ _SIGNATURES = (
     (compile_pattern(r"(?i)address already in use|EADDRINUSE"), RemedyKind.FIX_COMMAND_OR_ARGS, 80,
      "the port the app binds is already taken in the pod (two containers, or a sidecar, on one port)"),
 )
+def _latest_signature(log: str) -> tuple[tuple[RemedyKind, int, str], str] | None:
+    best: tuple[int, tuple[RemedyKind, int, str], str] | None = None
+    lines = log.splitlines()
+    for position in range(len(lines) - 1, -1, -1):
+        line = lines[position]
+        for pattern, kind, confidence, cause in _SIGNATURES:
+            if pattern.search(line):
+                best = (position, (kind, confidence, cause), line.strip()[:300])
+                break
+        if best is not None:
+            return best[1], best[2]
+    return None
+
+
 _ERRORISH = compile_pattern(r"(?i)error|fatal|panic|exception|traceback|failed|cannot|can't|unable")
 
 
@@ -72,10 +87,12 @@ def crash_loop(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
                          root_cause=f"Container {facts.name} keeps crashing (exit code {code}): {cause}.",
                          evidence=(state, *lines), source="rule:crash_loop")
 
-    for pattern, kind, confidence, cause in _SIGNATURES:
-        line = find_line(pattern, *logs)
-        if line is not None:
-            return diagnosis(kind, cause, confidence, line)
+    # The fatal line is the last one that matters: an early warning (nginx's entrypoint noting a
+    # read-only file) must not win over the error the process died of, so the latest match wins.
+    found = _latest_signature("\n".join(text for text in logs if text))
+    if found is not None:
+        (kind, confidence, cause), line = found
+        return diagnosis(kind, cause, confidence, line)
     if code == 0:
         return diagnosis(RemedyKind.FIX_COMMAND_OR_ARGS, "it runs to completion and exits 0, but its controller "
                          f"({evidence.owner.kind}) restarts it forever. A one-shot task belongs in a Job; a server "

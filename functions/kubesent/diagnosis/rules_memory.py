@@ -38,6 +38,9 @@ def uptime_seconds(facts: ContainerFacts) -> float | None:
         finished = datetime.fromisoformat(str(last.finished_at).replace("Z", "+00:00"))
     except ValueError:
         return None
+    # A container that never started reports startedAt as the Unix epoch (runc StartError).
+    if started.year < 2000 or finished < started:
+        return None
     return (finished - started).total_seconds()
 
 
@@ -114,6 +117,7 @@ def oom_killed(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     if limit >= context.memory_ceiling_bytes:
         return escalate(f"Container {facts.name} was OOM-killed at {limit_text}, already at or above the "
                         f"ceiling of {quantity.format_bytes(context.memory_ceiling_bytes)}: a person must decide.")
+    injected = _injected(evidence, facts.name)
     needed = needed_memory_bytes(limit, request)
     capped = min(needed, context.memory_ceiling_bytes)
     original = previous.get("original", {}).get(f"memory_limit/{facts.name}") if isinstance(previous.get("original"), dict) else None
@@ -137,6 +141,10 @@ def oom_killed(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
              f"limit {new_limit}.")
     if capped < needed:
         cause += f" Capped by the ceiling of {quantity.format_bytes(context.memory_ceiling_bytes)}."
+    if injected:
+        cause += (f" Container {facts.name} is not in the workload's template: it is injected (a service mesh "
+                  "sidecar, say), so set its limit through the injector, e.g. Istio's "
+                  "sidecar.istio.io/proxyMemoryLimit annotation on the pod template.")
     if propose_only:
         cause += f" Not applied automatically: {propose_only}."
     lines = [quote]
@@ -164,6 +172,13 @@ def heap_exhausted(evidence: Evidence, context: RuleContext) -> Diagnosis | None
                                  f"limit is {facts.limits.get('memory', 'unset')}. Raise the heap flag within the "
                                  "limit (and the limit with it if needed), or find the leak."),
                      confidence=85, evidence=(line,), source="rule:heap_exhausted")
+
+
+def _injected(evidence: Evidence, name: str) -> bool:
+    spec = evidence.owner.template.get("spec") or {}
+    names = {c.get("name") for section in ("containers", "initContainers") for c in spec.get(section) or []
+             if isinstance(c, dict)}
+    return bool(names) and name not in names
 
 
 def _oom(facts: ContainerFacts) -> bool:

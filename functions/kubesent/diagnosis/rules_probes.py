@@ -33,11 +33,37 @@ def _declared(facts: ContainerFacts, port: int | str | None) -> bool:
     return any(port in (number, name) for name, number in facts.ports)
 
 
+_LIVENESS_KILL = compile_pattern(r"failed (?:liveness|startup) probe, will be restarted")
+# Exit codes of a container the kubelet killed: SIGKILL (137) or SIGTERM honoured (143).
+_KILLED_EXIT_CODES = (137, 143)
+
+
+def _probe_message(evidence: Evidence) -> str | None:
+    """The probe failure to reason about: the Unhealthy event itself, or, for a container that was
+    killed and is now backing off, the newest liveness/startup failure among the pod's events."""
+    if evidence.category is Category.PROBE_FAILURE:
+        return evidence.event_message
+    facts = evidence.focus
+    last = (facts.last_terminated or facts.terminated) if facts else None
+    if evidence.category is not Category.CRASH_LOOP or last is None or last.exit_code not in _KILLED_EXIT_CODES:
+        return None
+    if not any(e.reason == "Killing" and _LIVENESS_KILL.search(e.message) for e in evidence.events) and not any(
+            e.reason == "Unhealthy" and e.message.startswith(("Liveness", "Startup")) for e in evidence.events):
+        return None
+    for event in evidence.events:  # newest first
+        if event.reason == "Unhealthy" and event.message.startswith(("Liveness", "Startup")):
+            return event.message
+    return None
+
+
 def probe_failure(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     del context
-    if evidence.category is not Category.PROBE_FAILURE or evidence.focus is None:
+    if evidence.focus is None:
         return None
-    facts, message = evidence.focus, evidence.event_message
+    message = _probe_message(evidence)
+    if message is None:
+        return None
+    facts = evidence.focus
     kind_match = _PROBE_KIND.search(message)
     if kind_match is None:
         return None
@@ -72,7 +98,7 @@ def probe_failure(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
                          "with 404 Not Found: the probe path is wrong.", 85)
     slow = _slow_start(facts, probe, probe_name)
     if slow is not None:
-        return slow if not slow.evidence else diagnosis(slow.remedy, slow.root_cause, slow.confidence, *slow.evidence)
+        return diagnosis(slow.remedy, slow.root_cause, slow.confidence, *slow.evidence)
     if _TIMEOUT.search(message) and probe.timeout_seconds <= 1:
         return diagnosis(Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe=probe_name,
                                 probe_timeout_seconds=5),
