@@ -187,11 +187,13 @@ def identify(reader: Reader, event: PodEvent, *, cluster: str) -> Evidence:
     namespace, pod_name = event.namespace, event.involved_object.name
     pod = reader.read(api_version="v1", kind="Pod", namespace=namespace, name=pod_name)
     pod_uid = str(pod.get("metadata", {}).get("uid", ""))
-    if event.involved_object.uid and pod_uid and event.involved_object.uid != pod_uid:
-        raise errors.NotFound(f"pod {namespace}/{pod_name} was replaced (uid {pod_uid}, event for "
-                              f"{event.involved_object.uid})")
-    chain, top, unfollowed = workloads.resolve_owner(reader, pod)
     containers = _containers(pod)
+    if event.involved_object.uid and pod_uid and event.involved_object.uid != pod_uid \
+            and not any(_failing(c) for c in containers):
+        # A StatefulSet recreates a pod under the same name; if the new one is healthy, all is well.
+        raise errors.NotFound(f"pod {namespace}/{pod_name} was replaced by a healthy one (uid {pod_uid}, event "
+                              f"for {event.involved_object.uid})")
+    chain, top, unfollowed = workloads.resolve_owner(reader, pod)
     focus = _focus(event, containers)
     status = pod.get("status") or {}
     return Evidence(
@@ -390,6 +392,12 @@ def _containers(pod: dict[str, Any]) -> tuple[ContainerFacts, ...]:
                 restart_count=int(state.get("restartCount") or 0), ready=bool(state.get("ready")),
                 logs_current="", logs_previous="", heap_flags=_heap_flags(container, env)))
     return tuple(result)
+
+
+def _failing(facts: ContainerFacts) -> bool:
+    last = facts.last_terminated or facts.terminated
+    return bool(facts.waiting_reason) or facts.restart_count > 0 or (
+        last is not None and last.exit_code not in (None, 0))
 
 
 def _heap_flags(container: dict[str, Any], env: list[dict[str, Any]]) -> tuple[str, ...]:

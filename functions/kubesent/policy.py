@@ -100,6 +100,10 @@ def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[st
         return Decision("escalated", f"refused: {bound}")
     if patch is None:
         return Decision("proposed", f"{remedy.kind.value} needs a person: KubeSent renders no patch for it")
+    unfollowed = owner.annotations.get("kubesent.dev/unfollowed-controller")
+    if unfollowed:
+        return Decision("proposed", f"the pod is run by {unfollowed}, a controller KubeSent does not patch; "
+                                    "fix it where that controller's spec lives")
     if owner.kind not in PATCHABLE_KINDS:
         why = {"Pod": "a bare Pod has no owner to patch and its spec is immutable",
                "Job": "a Job's pod template is immutable", "CronJob": "a CronJob's jobs are batch work: fix it in source",

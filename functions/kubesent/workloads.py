@@ -49,9 +49,36 @@ def resolve_owner(reader: Reader, pod: dict[str, Any]) -> tuple[list[str], dict[
         try:
             current = reader.read(api_version=FOLLOWED_KINDS[kind], kind=kind, namespace=namespace, name=name)
         except errors.NotFound:
-            # The owner was deleted (a rollout finished, a Job was cleaned up): patch nothing above it.
-            return chain, current, ref
+            deployment = _deployment_of_missing_replicaset(reader, pod, kind=kind, name=name)
+            if deployment is None:
+                # The owner was deleted (a Job was cleaned up, a ReplicaSet pruned): patch nothing above it.
+                return chain, current, ref
+            chain.append(f"Deployment/{deployment['metadata'].get('name', '')}")
+            return chain, deployment, None
     return chain, current, None
+
+
+def _deployment_of_missing_replicaset(reader: Reader, pod: dict[str, Any], *, kind: str,
+                                      name: str) -> dict[str, Any] | None:
+    """The Deployment behind a ReplicaSet that cannot be read, by the controller's naming rule.
+
+    The Deployment controller names a ReplicaSet ``<deployment>-<pod-template-hash>``; the pod carries
+    that hash as a label. The Deployment is accepted only if its selector matches the pod's labels.
+    """
+    labels = (pod.get("metadata") or {}).get("labels") or {}
+    template_hash = labels.get("pod-template-hash")
+    if kind != "ReplicaSet" or not template_hash or not name.endswith(f"-{template_hash}"):
+        return None
+    namespace = pod["metadata"].get("namespace", "")
+    try:
+        deployment = reader.read(api_version="apps/v1", kind="Deployment", namespace=namespace,
+                                 name=name[: -len(template_hash) - 1])
+    except errors.NotFound:
+        return None
+    selector = ((deployment.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+    if selector and all(labels.get(key) == value for key, value in selector.items()):
+        return deployment
+    return None
 
 
 def template_of(obj: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,56 @@
+"""Owner chains over a bundle's objects: who to patch, and when to patch nothing."""
+
+from __future__ import annotations
+
+import copy
+
+from kubesent import workloads
+from kubesent.memory_cluster import MemoryCluster
+from tests.conftest import load_scenario
+
+
+def _objects():
+    bundle, _ = load_scenario("oom-memory-hog")
+    by_kind = {o["kind"]: o for o in bundle["objects"] if o["kind"] != "Event"}
+    return by_kind["Deployment"], by_kind["ReplicaSet"], by_kind["Pod"]
+
+
+def test_pod_replicaset_deployment_resolves_to_the_deployment():
+    deployment, replica_set, pod = _objects()
+    chain, top, unfollowed = workloads.resolve_owner(MemoryCluster([deployment, replica_set, pod]), pod)
+    assert top["kind"] == "Deployment" and unfollowed is None
+    assert chain == ["Pod/" + pod["metadata"]["name"], "ReplicaSet/" + replica_set["metadata"]["name"],
+                     "Deployment/memory-hog"]
+
+
+def test_a_missing_replicaset_is_bridged_by_the_controllers_naming_rule():
+    deployment, _, pod = _objects()
+    chain, top, unfollowed = workloads.resolve_owner(MemoryCluster([deployment, pod]), pod)
+    assert top["kind"] == "Deployment" and unfollowed is None and chain[-1] == "Deployment/memory-hog"
+
+
+def test_the_naming_rule_needs_a_matching_selector():
+    deployment, _, pod = _objects()
+    other = copy.deepcopy(deployment)
+    other["spec"]["selector"]["matchLabels"] = {"app": "something-else"}
+    _, top, unfollowed = workloads.resolve_owner(MemoryCluster([other, pod]), pod)
+    assert top["kind"] == "Pod" and unfollowed is not None
+
+
+def test_a_replicaset_run_by_an_unknown_controller_is_not_followed():
+    deployment, replica_set, pod = _objects()
+    replica_set = copy.deepcopy(replica_set)
+    replica_set["metadata"]["ownerReferences"] = [{"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+                                                   "name": "memory-hog", "uid": "r-1", "controller": True}]
+    chain, top, unfollowed = workloads.resolve_owner(MemoryCluster([deployment, replica_set, pod]), pod)
+    assert top["kind"] == "ReplicaSet" and unfollowed["kind"] == "Rollout" and chain[-1] == "Rollout/memory-hog"
+
+
+def test_template_managers_name_who_wrote_the_pod_template():
+    deployment, _, _ = _objects()
+    deployment = copy.deepcopy(deployment)
+    deployment["metadata"]["managedFields"] = [
+        {"manager": "argocd-controller", "fieldsV1": {"f:spec": {"f:template": {"f:spec": {}}}}},
+        {"manager": "kube-controller-manager", "fieldsV1": {"f:status": {}}},
+    ]
+    assert workloads.template_managers(deployment) == ("argocd-controller",)
