@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import functions_framework
 from cloudevents.http.event import CloudEvent
 
@@ -13,17 +15,21 @@ from kubesent import audit, errors, events
 from kubesent.pipeline import Pipeline
 
 _pipeline: Pipeline | None = None
+_pipeline_lock = threading.Lock()
 
 
 def _get_pipeline() -> Pipeline:
+    """The instance's pipeline, built on the first event (concurrent first events build it once)."""
     global _pipeline
     if _pipeline is None:
-        from kubesent import wiring
-        from kubesent.settings import Settings
+        with _pipeline_lock:
+            if _pipeline is None:
+                from kubesent import wiring
+                from kubesent.settings import Settings
 
-        settings = Settings()
-        _pipeline = Pipeline(settings, cluster=wiring.build_cluster(settings), ledger=wiring.build_ledger(settings),
-                             diagnoser=wiring.build_diagnoser(settings))
+                settings = Settings()
+                _pipeline = Pipeline(settings, cluster=wiring.build_cluster(settings),
+                                     ledger=wiring.build_ledger(settings), diagnoser=wiring.build_diagnoser(settings))
     return _pipeline
 
 

@@ -104,22 +104,26 @@ def start_firestore(*, port: int = 0, project: str = DEFAULT_PROJECT,
 
 
 def start_pubsub(*, port: int = 0, project: str = DEFAULT_PROJECT, data_dir: str = "",
-                 timeout: float = READY_TIMEOUT_SECONDS) -> Emulator:
+                 timeout: float = READY_TIMEOUT_SECONDS, host: str = LOOPBACK) -> Emulator:
     """Start the Pub/Sub emulator and wait until it answers ``GET /``.
 
-    ``data_dir`` must already exist (FACTS §4); empty means gcloud's default.
+    ``data_dir`` must already exist (FACTS §4); empty means gcloud's default. ``host="0.0.0.0"``
+    lets a local cluster (minikube's ``host.minikube.internal``) reach it; clients here still use
+    the loopback address.
     """
     command = ["gcloud", "beta", "emulators", "pubsub", "start", f"--project={project}"]
     if data_dir:
         command.append(f"--data-dir={data_dir}")
-    return _start(kind="pubsub", port=port, project=project, timeout=timeout, command=command)
+    return _start(kind="pubsub", port=port, project=project, timeout=timeout, command=command, bind=host)
 
 
-def _start(*, kind: Kind, port: int, project: str, timeout: float, command: list[str]) -> Emulator:
-    host_port = f"{LOOPBACK}:{port or free_port()}"
+def _start(*, kind: Kind, port: int, project: str, timeout: float, command: list[str],
+           bind: str = LOOPBACK) -> Emulator:
+    chosen = port or free_port()
+    host_port = f"{LOOPBACK}:{chosen}"
     log_file = tempfile.NamedTemporaryFile(prefix=f"kubesent-{kind}-", suffix=".log", delete=False)
     process = subprocess.Popen(
-        [*command, f"--host-port={host_port}"],
+        [*command, f"--host-port={bind}:{chosen}"],
         stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
         start_new_session=True,  # own process group, so stop() reaches the Java child
     )

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from typing import Any, Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict
 
 LOG_MESSAGE = "kubesent.incident"
+# functions-framework serves events on several threads; one write per line under a lock keeps each
+# JSON object on its own line (print() writes text and newline separately, so lines interleave).
+_WRITE_LOCK = threading.Lock()
 _SEVERITY = {"applied": "NOTICE", "dry_run": "INFO", "proposed": "INFO", "escalated": "WARNING", "ignored": "DEBUG"}
 
 
@@ -56,8 +60,14 @@ class AuditRecord(BaseModel):
 def log_problem(severity: str, message: str, *, stream: TextIO | None = None, **fields: Any) -> None:
     """One structured line for something that is not an incident (a bad message, a retry)."""
     payload = {"severity": severity, "message": message, **fields}
-    print(json.dumps(payload, separators=(",", ":"), default=str), file=stream or sys.stdout, flush=True)
+    _write(json.dumps(payload, separators=(",", ":"), default=str), stream or sys.stdout)
 
 
 def emit(record: AuditRecord, *, stream: TextIO | None = None) -> None:
-    print(record.log_line(), file=stream or sys.stdout, flush=True)
+    _write(record.log_line(), stream or sys.stdout)
+
+
+def _write(line: str, stream: TextIO) -> None:
+    with _WRITE_LOCK:
+        stream.write(line + "\n")
+        stream.flush()

@@ -71,10 +71,17 @@ def build_api_client(settings: Settings, *, gke_access: Any = None) -> kubernete
 
         configuration.refresh_api_key_hook = refresh  # type: ignore[assignment]
     elif mode == "incluster":
-        kubernetes.config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+        try:
+            kubernetes.config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+        except kubernetes.config.ConfigException as exc:
+            raise errors.ConfigurationError(f"KUBESENT_KUBE_MODE=incluster but not in a cluster: {exc}") from exc
     elif mode == "kubeconfig":
-        kubernetes.config.load_kube_config(  # type: ignore[no-untyped-call]
-            context=settings.kube_context or None, client_configuration=configuration)
+        try:
+            kubernetes.config.load_kube_config(  # type: ignore[no-untyped-call]
+                context=settings.kube_context or None, client_configuration=configuration)
+        except (kubernetes.config.ConfigException, OSError) as exc:
+            raise errors.ConfigurationError(
+                f"KUBESENT_KUBE_MODE=kubeconfig but no usable kubeconfig: {errors.truncate(str(exc), 160)}") from exc
     else:  # auto without a host: in-cluster first, then kubeconfig
         try:
             kubernetes.config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
