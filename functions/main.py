@@ -13,14 +13,16 @@ from cloudevents.http.event import CloudEvent
 
 from kubesent import audit, errors, events
 from kubesent.pipeline import Pipeline
+from kubesent.reporting import NullReporter, TopicReporter
 
 _pipeline: Pipeline | None = None
+_reporter: TopicReporter | NullReporter = NullReporter()
 _pipeline_lock = threading.Lock()
 
 
 def _get_pipeline() -> Pipeline:
     """The instance's pipeline, built on the first event (concurrent first events build it once)."""
-    global _pipeline
+    global _pipeline, _reporter
     if _pipeline is None:
         with _pipeline_lock:
             if _pipeline is None:
@@ -28,6 +30,7 @@ def _get_pipeline() -> Pipeline:
                 from kubesent.settings import Settings
 
                 settings = Settings()
+                _reporter = wiring.build_reporter(settings)
                 _pipeline = Pipeline(settings, cluster=wiring.build_cluster(settings),
                                      ledger=wiring.build_ledger(settings), diagnoser=wiring.build_diagnoser(settings))
     return _pipeline
@@ -39,7 +42,9 @@ def on_pod_event(cloud_event: CloudEvent) -> None:
         if isinstance(cloud_event.data, dict) else ""
     try:
         event = events.decode_pubsub_data(cloud_event.data)
-        audit.emit(_get_pipeline().handle(event))
+        record = _get_pipeline().handle(event)
+        audit.emit(record)
+        _reporter.report(record)
     except errors.TransientError as exc:
         audit.log_problem("WARNING", "kubesent.retry", error=type(exc).__name__, detail=str(exc), messageId=message_id)
         raise

@@ -119,3 +119,14 @@ def firestore_env(firestore_emulator: gcloud_emulators.Emulator, monkeypatch: py
     monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "no-gcloud-config"))
     monkeypatch.setenv("GCE_METADATA_HOST", "127.0.0.1:9")  # nothing listens: no metadata server either
     return firestore_emulator
+
+
+@pytest.fixture(scope="session")
+def pubsub_emulator() -> Iterator[gcloud_emulators.Emulator]:
+    if shutil.which("gcloud") is None:
+        pytest.fail("gcloud is not installed: the Pub/Sub emulator tests cannot run (FACTS §4)")
+    emulator = gcloud_emulators.start_pubsub(project="kubesent-report-test")
+    try:
+        yield emulator
+    finally:
+        emulator.stop()

@@ -9,6 +9,7 @@ from kubesent import ledger as ledger_module
 from kubesent.cluster_api import Cluster
 from kubesent.diagnosis.base import Diagnoser, NullDiagnoser
 from kubesent.ledger import Ledger
+from kubesent.reporting import NullReporter, TopicReporter
 from kubesent.settings import Settings
 
 
@@ -38,6 +39,10 @@ def build_diagnoser(settings: Settings) -> Diagnoser:
 
         return GeminiDiagnoser(settings)
     return NullDiagnoser()
+
+
+def build_reporter(settings: Settings) -> TopicReporter | NullReporter:
+    return TopicReporter(settings.report_topic) if settings.report_topic else NullReporter()
 
 
 def build_cluster(settings: Settings) -> Cluster:
