@@ -153,6 +153,7 @@ resource "google_cloudfunctions2_function" "kubesent" {
       # person adds it), pins the value until the next cold start, and puts the key in os.environ
       # where any crash dump or debug print can leak it.
       KUBESENT_GEMINI_API_KEY_SECRET = var.gemini_mode == "api_key" ? "${google_secret_manager_secret.gemini.id}/versions/latest" : ""
+      KUBESENT_REPORT_TOPIC          = var.report_topic_enabled ? google_pubsub_topic.reports[0].id : ""
     }
   }
 

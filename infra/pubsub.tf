@@ -116,3 +116,23 @@ resource "google_pubsub_topic_iam_member" "exporter_publisher" {
   role    = "roles/pubsub.publisher"
   member  = "serviceAccount:${google_service_account.exporter.email}"
 }
+
+# Optional fan-out of audit records (kubesent/reporting.py); the function may only publish to it.
+resource "google_pubsub_topic" "reports" {
+  #checkov:skip=CKV_GCP_83:Google-managed encryption; audit records carry redacted text only.
+  count                      = var.report_topic_enabled ? 1 : 0
+  name                       = "${var.incidents_topic}-reports"
+  project                    = var.project_id
+  labels                     = var.labels
+  message_retention_duration = "86400s"
+
+  depends_on = [google_project_service.needed]
+}
+
+resource "google_pubsub_topic_iam_member" "function_reports" {
+  count   = var.report_topic_enabled ? 1 : 0
+  project = var.project_id
+  topic   = google_pubsub_topic.reports[0].name
+  role    = "roles/pubsub.publisher"
+  member  = "serviceAccount:${google_service_account.function.email}"
+}

@@ -159,3 +159,9 @@ variable "labels" {
   description = "Labels put on every resource that takes them."
   default     = { app = "kubesent" }
 }
+
+variable "report_topic_enabled" {
+  type        = bool
+  description = "Create a topic that receives every audit record (KUBESENT_REPORT_TOPIC), for chat-ops or ticketing subscribers."
+  default     = false
+}

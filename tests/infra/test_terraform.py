@@ -33,6 +33,7 @@ FUNCTION_ROLES = {
     "roles/logging.logWriter",
     "roles/aiplatform.user",
     "roles/secretmanager.secretAccessor",
+    "roles/pubsub.publisher",  # on the optional report topic only (asserted below)
 }
 FORBIDDEN_ROLES = re.compile(r"roles/(owner|editor|container\.developer|container\.admin)\b")
 # Settings the deployed function must get explicitly, whatever their defaults are.
@@ -162,6 +163,8 @@ def test_function_identity_holds_only_its_roles(terraform: Terraform) -> None:
     assert {role for role, _ in held.values()} <= FUNCTION_ROLES, held
     vertex = [body for role, body in held.values() if role == "roles/aiplatform.user"]
     assert vertex and all("vertex" in body["count"] for body in vertex), "aiplatform.user only in vertex mode"
+    assert [key for key, (role, _) in held.items() if role == "roles/pubsub.publisher"] == [
+        "google_pubsub_topic_iam_member.function_reports"], "the function publishes only to its report topic"
     # The secret is granted on the one secret, not the project.
     assert [key for key, (role, _) in held.items() if role == "roles/secretmanager.secretAccessor"] == [
         "google_secret_manager_secret_iam_member.function_reads_gemini_key"]
