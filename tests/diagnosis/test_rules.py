@@ -232,3 +232,36 @@ def test_config_missing_falls_back_to_the_referenced_objects_that_do_not_exist()
     found = rules.diagnose(evidence(containers=(facts,), category=Category.CONFIG_MISSING, event_message="",
                                     config_objects={"ConfigMap/feature-flags": False}), CONTEXT)
     assert found.remedy.config_name == "feature-flags"
+
+
+@pytest.mark.parametrize("log, kind", [
+    ("Traceback (most recent call last):\nModuleNotFoundError: No module named 'flask'\n", RemedyKind.FIX_IMAGE_REFERENCE),
+    ("node:internal/modules/cjs/loader:1080\nError: Cannot find module '/app/server.js'\n", RemedyKind.FIX_COMMAND_OR_ARGS),
+    ("Error: listen EACCES: permission denied 0.0.0.0:80\n", RemedyKind.FIX_SECURITY_CONTEXT),
+    ("panic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV]\n",
+     RemedyKind.ESCALATE),
+])
+def test_more_crash_signatures(log, kind):
+    found = rules.diagnose(evidence(containers=(container(logs_previous=log),)), CONTEXT)
+    assert found is not None and found.remedy.kind is kind, found
+
+
+def test_the_fatal_line_wins_over_an_earlier_warning():
+    log = ("/docker-entrypoint.sh: can not modify /etc/nginx/conf.d/default.conf (read-only file system?)\n"
+           "nginx: [emerg] mkdir() \"/var/cache/nginx/client_temp\" failed (13: Permission denied)\n")
+    found = rules.diagnose(evidence(containers=(container(logs_previous=log),)), CONTEXT)
+    assert found.remedy.kind is RemedyKind.FIX_SECURITY_CONTEXT and "permission" in found.root_cause
+
+
+def test_eviction_for_the_pods_own_storage_limit_escalates_with_the_reason():
+    message = "Pod ephemeral local storage usage exceeds the total limit of containers 1Gi. "
+    found = rules.diagnose(evidence(category=Category.EVICTED, event_message=message), CONTEXT)
+    assert found.remedy.kind is RemedyKind.ESCALATE and "ephemeral-storage limit" in found.root_cause
+
+
+def test_sandbox_creation_failures_are_node_faults():
+    message = ('Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox '
+               '"abc": plugin type="calico" failed (add): error getting ClusterInformation: connection refused')
+    event = evidence().event.model_copy(update={"reason": "FailedCreatePodSandBox", "message": message})
+    found = rules.diagnose(evidence(category=Category.OTHER, event=event, event_message=message), CONTEXT)
+    assert found.remedy.kind is RemedyKind.ESCALATE and "network plugin" in found.root_cause

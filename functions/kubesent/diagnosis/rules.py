@@ -23,6 +23,7 @@ RULES: tuple[Rule, ...] = (
     rules_config.config_missing,
     rules_config.volume_failure,
     rules_config.container_create,
+    rules_config.sandbox_failure,
     rules_probes.probe_failure,
     rules_scheduling.unschedulable,
     rules_memory.heap_exhausted,

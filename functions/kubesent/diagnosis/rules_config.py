@@ -113,3 +113,21 @@ def container_create(evidence: Evidence, context: RuleContext) -> Diagnosis | No
                              root_cause=f"Container {name} cannot start: {cause}.", confidence=confidence,
                              evidence=(line,), source="rule:container_create")
     return None
+
+
+_SANDBOX = compile_pattern(r"(?i)failed to (?:create pod sandbox|setup network|set up sandbox)|network plugin|"
+                           r"cni (?:plugin|config)|failed to allocate|no IP addresses available")
+
+
+def sandbox_failure(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
+    """FailedCreatePodSandBox: the node's runtime or network plugin failed; no manifest change helps."""
+    del context
+    if evidence.event.reason != "FailedCreatePodSandBox":
+        return None
+    line = evidence.event_message.strip()[:300]
+    network = bool(_SANDBOX.search(evidence.event_message))
+    return Diagnosis(category=evidence.category, remedy=ESCALATE, confidence=85, evidence=(line,),
+                     source="rule:sandbox_failure",
+                     root_cause=("The node could not create the pod's sandbox" + (
+                         " because its network plugin (CNI) failed or ran out of addresses" if network else "") +
+                                 ". This is a node or network fault, not the workload's: check the node and the CNI."))

@@ -23,6 +23,17 @@ _SIGNATURES = (
      RemedyKind.FIX_COMMAND_OR_ARGS, 92, "the container is started with a flag or argument it does not accept"),
     (compile_pattern(r'(?i)executable file not found|command not found|exec: "[^"]*": stat|: not found$'),
      RemedyKind.FIX_COMMAND_OR_ARGS, 90, "the command to run does not exist in the image"),
+    (compile_pattern(r"Cannot find module '/|Error: Could not find or load main class|can't open file '/|"
+                     r"python[0-9.]*: can't open file"),
+     RemedyKind.FIX_COMMAND_OR_ARGS, 85, "the command points at a script or main class that is not in the image"),
+    (compile_pattern(r"ModuleNotFoundError: No module named|ImportError: No module named|Cannot find module '[^/.]|"
+                     r"java\.lang\.(?:NoClassDefFoundError|ClassNotFoundException)|error while loading shared libraries"),
+     RemedyKind.FIX_IMAGE_REFERENCE, 80,
+     "the image lacks a library or module the program needs (a broken build, or the wrong image tag)"),
+    (compile_pattern(r"(?i)listen EACCES|EACCES: permission denied.{0,40}:(?:[0-9]{1,3})\b|"
+                     r"bind: permission denied"),
+     RemedyKind.FIX_SECURITY_CONTEXT, 85,
+     "a non-root process may not bind a port below 1024; use a higher port or grant NET_BIND_SERVICE"),
     (compile_pattern(r"(?i)read-only file system"), RemedyKind.FIX_SECURITY_CONTEXT, 88,
      "the app writes to a read-only root filesystem; mount an emptyDir where it writes, or relax "
      "readOnlyRootFilesystem"),
@@ -45,6 +56,9 @@ _SIGNATURES = (
                      r"Connection timed out|ECONNREFUSED|Temporary failure in name resolution"),
      RemedyKind.ESCALATE, 80,
      "the app exits because a dependency (database, service, DNS) is unreachable; the manifest is not at fault"),
+    (compile_pattern(r"panic: runtime error|invalid memory address or nil pointer dereference|"
+                     r"Segmentation fault|SIGSEGV|Fatal Python error"),
+     RemedyKind.ESCALATE, 80, "the program crashes on a bug of its own (a panic or a segmentation fault)"),
     (compile_pattern(r"(?i)address already in use|EADDRINUSE"), RemedyKind.FIX_COMMAND_OR_ARGS, 80,
      "the port the app binds is already taken in the pod (two containers, or a sidecar, on one port)"),
 )

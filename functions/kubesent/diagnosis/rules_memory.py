@@ -188,6 +188,9 @@ def _oom(facts: ContainerFacts) -> bool:
 
 _EVICTION_USAGE = compile_pattern(r"Container ([a-z0-9]([-a-z0-9]*[a-z0-9])?) was using ([0-9]+[A-Za-z]*), request is ([0-9]+[A-Za-z]*)")
 _EVICTION_RESOURCE = compile_pattern(r"low on resource: ([a-z-]+)")
+# The kubelet evicts a pod that outgrows its own ephemeral-storage limits, whatever the node has left.
+_OWN_STORAGE_LIMIT = compile_pattern(r"(?:ephemeral local storage usage exceeds|exceeds the local ephemeral storage "
+                                     r"limit|emptyDir usage exceeds)")
 
 
 def evicted(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
@@ -198,6 +201,12 @@ def evicted(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     resource_match = _EVICTION_RESOURCE.search(message)
     resource = resource_match.group(1) if resource_match else "unknown"
     quote = message.strip()[:300]
+    if _OWN_STORAGE_LIMIT.search(message):
+        return Diagnosis(category=Category.EVICTED, remedy=ESCALATE, confidence=85, evidence=(quote,),
+                         source="rule:evicted",
+                         root_cause="The pod was evicted for writing more local data (container layers, logs or "
+                                    "emptyDir) than its ephemeral-storage limit allows. Find what fills the disk, "
+                                    "or raise the limit or sizeLimit deliberately.")
     usage = _EVICTION_USAGE.search(message)
     if resource == "memory" and usage is not None:
         container, used_text, request_text = usage.group(1), usage.group(3), usage.group(4)
