@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from kubesent import errors, evidence as evidence_module, events, policy, quantity, redaction, remedies
+from kubesent import errors, events, gather, podfacts, policy, quantity, redaction, remedies
 from kubesent.audit import AuditRecord, Target
 from kubesent.cluster_api import Cluster
 from kubesent.diagnosis import rules
@@ -63,7 +63,7 @@ class Pipeline:
             return AuditRecord(action="ignored", reason=f"namespace {event.namespace} is deny-listed "
                                                          "(KUBESENT_NAMESPACES_DENY)")
         try:
-            evidence = evidence_module.identify(self.cluster, event,
+            evidence = gather.identify(self.cluster, event,
                                                 cluster=event.cluster_name or self.settings.cluster_name)
         except errors.NotFound as exc:
             return AuditRecord(action="ignored", reason=f"the pod is gone: {exc}")
@@ -97,7 +97,7 @@ class Pipeline:
         if verdict is Verdict.BREAKER and breaker_first:
             return AuditRecord(action="escalated", reason=f"circuit breaker: {why}", **base)
         try:
-            evidence = evidence_module.complete(
+            evidence = gather.complete(
                 self.cluster, evidence, log_tail_lines=self.settings.log_tail_lines,
                 log_limit_bytes=self.settings.log_limit_bytes, log_max_chars=self.settings.prompt_log_chars)
         except errors.ClusterRefused as exc:
@@ -167,7 +167,7 @@ class Pipeline:
                 fresh_owner = self.cluster.read(**target)
                 body["metadata"]["resourceVersion"] = (fresh_owner.get("metadata") or {}).get("resourceVersion", "")
                 # Re-decide on the new template: if the change is already there, there is nothing to do.
-                refreshed = evidence_module._owner_facts(fresh_owner, None)
+                refreshed = podfacts.owner_facts(fresh_owner, None)
                 if remedies.already_satisfied(diagnosis.remedy, refreshed) or remedies.is_noop(patch, refreshed):
                     record.action, record.reason = "ignored", "the workload changed meanwhile and already has this fix"
                     return

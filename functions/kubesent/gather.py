@@ -1,0 +1,125 @@
+"""Gathering evidence from the cluster in two phases, through ``cluster_api.Reader`` only; never writes.
+
+``identify`` reads the pod and its owners (enough for the incident key); ``complete`` reads the pod's
+events, log tails and config state once the ledger has admitted the incident, so duplicates cost
+only the first phase. Called by the pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from kubesent import classify, errors, podfacts, redaction, workloads
+from kubesent.cluster_api import Reader
+from kubesent.diagnosis.schema import Category
+from kubesent.events import PodEvent
+from kubesent.evidence import ContainerFacts, EventFacts, Evidence
+
+# Events on the pod considered: enough to see a pattern (pull → back-off → failed), few enough to read.
+MAX_POD_EVENTS = 20
+# Logs are read only when a container has run; pull and config failures never started one.
+_LOG_CATEGORIES = frozenset({Category.OOM_KILLED, Category.CRASH_LOOP, Category.PROBE_FAILURE,
+                             Category.CONTAINER_CREATE, Category.OTHER, Category.EVICTED})
+
+
+def identify(reader: Reader, event: PodEvent, *, cluster: str) -> Evidence:
+    """The cheap first phase: pod, owner chain and category, enough for the incident key.
+
+    Raises NotFound if the pod is gone or was replaced. Events, logs and config come in ``complete``,
+    after the ledger has admitted the incident, so duplicates cost only these reads.
+    """
+    namespace, pod_name = event.namespace, event.involved_object.name
+    pod = reader.read(api_version="v1", kind="Pod", namespace=namespace, name=pod_name)
+    pod_uid = str(pod.get("metadata", {}).get("uid", ""))
+    containers = podfacts.containers(pod)
+    if event.involved_object.uid and pod_uid and event.involved_object.uid != pod_uid \
+            and not any(podfacts.failing(c) for c in containers):
+        # A StatefulSet recreates a pod under the same name; if the new one is healthy, all is well.
+        raise errors.NotFound(f"pod {namespace}/{pod_name} was replaced by a healthy one (uid {pod_uid}, event "
+                              f"for {event.involved_object.uid})")
+    chain, top, unfollowed = workloads.resolve_owner(reader, pod)
+    focus = podfacts.focus(event, containers)
+    status = pod.get("status") or {}
+    return Evidence(
+        event=event, cluster=cluster, namespace=namespace, pod_name=pod_name, pod_uid=pod_uid,
+        phase=str(status.get("phase", "")), pod_reason=str(status.get("reason", "")),
+        pod_message=redaction.redact(str(status.get("message", ""))[:2000]),
+        node_name=str((pod.get("spec") or {}).get("nodeName", "")),
+        conditions=tuple({k: redaction.redact(str(v)[:500]) for k, v in c.items()
+                          if k in ("type", "status", "reason", "message")}
+                         for c in status.get("conditions") or [] if isinstance(c, dict)),
+        containers=containers, owner_chain=tuple(chain), owner=podfacts.owner_facts(top, unfollowed),
+        template_hash=workloads.template_hash(pod, top), events=(),
+        event_message=redaction.redact(event.message[:4000]), focus_container=focus,
+        category=classify.category(event, containers, focus, pod))
+
+
+def complete(reader: Reader, evidence: Evidence, *, log_tail_lines: int, log_limit_bytes: int,
+             log_max_chars: int) -> Evidence:
+    """The second phase: the pod's recent events, log tails of the failing container, config state."""
+    raw_events = reader.pod_events(namespace=evidence.namespace, pod_name=evidence.pod_name, pod_uid=evidence.pod_uid)
+    containers = evidence.containers
+    if evidence.category in _LOG_CATEGORIES:
+        containers = tuple(_with_logs(reader, facts, namespace=evidence.namespace, pod=evidence.pod_name,
+                                      wanted=facts.name == evidence.focus_container, tail_lines=log_tail_lines,
+                                      limit_bytes=log_limit_bytes, max_chars=log_max_chars) for facts in containers)
+    config_objects, config_keys = _config_state(reader, evidence.namespace, containers, evidence.category)
+    return replace(evidence, containers=containers,
+                   events=tuple(_event_facts(item) for item in _newest(raw_events)[:MAX_POD_EVENTS]),
+                   config_objects=config_objects, config_keys=config_keys)
+
+
+def _newest(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def stamp(item: dict[str, Any]) -> str:
+        return str(item.get("lastTimestamp") or item.get("eventTime") or
+                   (item.get("metadata") or {}).get("creationTimestamp") or "")
+    return sorted(items, key=stamp, reverse=True)
+
+
+def _event_facts(item: dict[str, Any]) -> EventFacts:
+    annotations = (item.get("metadata") or {}).get("annotations") or {}
+    return EventFacts(
+        reason=str(item.get("reason", ""))[:64], type=str(item.get("type", ""))[:16],
+        message=redaction.redact(str(item.get("message", ""))[:2000]), count=int(item.get("count") or 1),
+        field_path=str((item.get("involvedObject") or {}).get("fieldPath", ""))[:300],
+        annotations=redaction.redact_mapping({str(k): str(v)[:500] for k, v in annotations.items()}))
+
+
+def _with_logs(reader: Reader, facts: ContainerFacts, *, namespace: str, pod: str, wanted: bool,
+               tail_lines: int, limit_bytes: int, max_chars: int) -> ContainerFacts:
+    if not wanted:
+        return facts
+    previous = ""
+    if facts.restart_count > 0 or facts.last_terminated is not None:
+        previous = reader.read_log(namespace=namespace, pod=pod, container=facts.name, previous=True,
+                                   tail_lines=tail_lines, limit_bytes=limit_bytes)
+    current = ""
+    if facts.running or facts.terminated is not None or not previous:
+        current = reader.read_log(namespace=namespace, pod=pod, container=facts.name, previous=False,
+                                  tail_lines=tail_lines, limit_bytes=limit_bytes)
+    return replace(facts, logs_previous=redaction.redact_log(previous, max_chars=max_chars),
+                   logs_current=redaction.redact_log(current, max_chars=max_chars))
+
+
+def _config_state(reader: Reader, namespace: str, containers: tuple[ContainerFacts, ...],
+                  category: Category) -> tuple[dict[str, bool], dict[str, tuple[str, ...]]]:
+    """Which referenced ConfigMaps exist, and their key names. Secrets are never read (RBAC has none)."""
+    if category not in (Category.CONFIG_MISSING, Category.MOUNT_FAILURE):
+        return {}, {}
+    exists: dict[str, bool] = {}
+    keys: dict[str, tuple[str, ...]] = {}
+    for ref in {r for c in containers for r in c.config_refs if r.kind == "ConfigMap"}:
+        label = f"ConfigMap/{ref.name}"
+        if label in exists:
+            continue
+        try:
+            found = reader.read(api_version="v1", kind="ConfigMap", namespace=namespace, name=ref.name)
+        except errors.NotFound:
+            exists[label] = False
+            continue
+        except errors.ClusterRefused:
+            continue  # no permission to read ConfigMaps: the event message still names what is missing
+        exists[label] = True
+        keys[label] = tuple(sorted(list((found.get("data") or {}).keys()) + list((found.get("binaryData") or {}).keys())))
+    return exists, keys

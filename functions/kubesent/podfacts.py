@@ -1,0 +1,154 @@
+"""Pod facts from API objects: containers, probes, config references, terminations, the owner. Pure.
+
+Turns API-shaped dicts into ``evidence`` dataclasses, redacting every free text on the way in and
+never keeping an env value (only runtime heap flags are taken out of the options variables).
+Called by ``gather`` and ``classify``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from kubesent import redaction, workloads
+from kubesent.events import PodEvent
+from kubesent.evidence import ConfigRef, ContainerFacts, Owner, ProbeFacts, Termination
+
+_HEAP_FLAG = re.compile(r"(?:-Xmx[0-9]{1,9}[kKmMgG]?|-XX:MaxRAMPercentage=[0-9.]{1,6}|--max-old-space-size=[0-9]{1,9})")
+# Env vars whose values carry runtime options; only heap flags are ever taken out of them.
+_HEAP_ENV_NAMES = frozenset({"JAVA_OPTS", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "NODE_OPTIONS",
+                             "CATALINA_OPTS", "ES_JAVA_OPTS", "KAFKA_HEAP_OPTS", "JVM_OPTS"})
+
+
+def owner_facts(top: dict[str, Any], unfollowed: dict[str, Any] | None) -> Owner:
+    meta = top.get("metadata") or {}
+    template = copy.deepcopy(workloads.template_of(top))
+    for section in ("containers", "initContainers"):
+        for container in (template.get("spec") or {}).get(section) or []:
+            container.pop("env", None)  # values may be secrets; names are in ContainerFacts
+    annotations = {str(k): str(v) for k, v in (meta.get("annotations") or {}).items()}
+    if unfollowed is not None:
+        # The top object is run by a controller KubeSent cannot follow (an operator, a CRD).
+        annotations["kubesent.dev/unfollowed-controller"] = f"{unfollowed.get('kind')}/{unfollowed.get('name')}"
+    return Owner(
+        api_version=str(top.get("apiVersion", "")), kind=str(top.get("kind", "")),
+        namespace=str(meta.get("namespace", "")), name=str(meta.get("name", "")), uid=str(meta.get("uid", "")),
+        resource_version=str(meta.get("resourceVersion", "")),
+        labels={str(k): str(v) for k, v in (meta.get("labels") or {}).items()},
+        annotations=annotations, managers=workloads.template_managers(top), template=template)
+
+
+def _termination(state: dict[str, Any] | None) -> Termination | None:
+    terminated = (state or {}).get("terminated")
+    if not isinstance(terminated, dict):
+        return None
+    code = terminated.get("exitCode")
+    return Termination(reason=str(terminated.get("reason", "")), exit_code=int(code) if code is not None else None,
+                       message=redaction.redact(str(terminated.get("message", ""))[:2000]),
+                       started_at=terminated.get("startedAt"), finished_at=terminated.get("finishedAt"))
+
+
+def _probe(name: str, probe: dict[str, Any] | None) -> ProbeFacts | None:
+    if not isinstance(probe, dict):
+        return None
+    handler, port, path = "none", None, None
+    for kind in ("httpGet", "tcpSocket", "grpc", "exec"):
+        if isinstance(probe.get(kind), dict):
+            handler = kind
+            port = probe[kind].get("port")
+            path = probe[kind].get("path")
+    return ProbeFacts(name=name, handler=handler, port=port, path=str(path) if path is not None else None,
+                      initial_delay_seconds=int(probe.get("initialDelaySeconds") or 0),
+                      timeout_seconds=int(probe.get("timeoutSeconds") or 1),
+                      period_seconds=int(probe.get("periodSeconds") or 10),
+                      failure_threshold=int(probe.get("failureThreshold") or 3))
+
+
+def _config_refs(container: dict[str, Any], volumes: list[dict[str, Any]]) -> tuple[ConfigRef, ...]:
+    refs: list[ConfigRef] = []
+    for env in container.get("env") or []:
+        source = (env or {}).get("valueFrom") or {}
+        for field_name, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+            ref = source.get(field_name)
+            if isinstance(ref, dict) and ref.get("name"):
+                refs.append(ConfigRef(kind, str(ref["name"]), ref.get("key"), bool(ref.get("optional")), "env"))
+    for env_from in container.get("envFrom") or []:
+        for field_name, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+            ref = (env_from or {}).get(field_name)
+            if isinstance(ref, dict) and ref.get("name"):
+                refs.append(ConfigRef(kind, str(ref["name"]), None, bool(ref.get("optional")), "envFrom"))
+    mounted = {m.get("name") for m in container.get("volumeMounts") or [] if isinstance(m, dict)}
+    for volume in volumes:
+        if volume.get("name") not in mounted:
+            continue
+        if isinstance(volume.get("configMap"), dict):
+            ref = volume["configMap"]
+            refs.append(ConfigRef("ConfigMap", str(ref.get("name", "")), None, bool(ref.get("optional")), "volume"))
+        if isinstance(volume.get("secret"), dict):
+            ref = volume["secret"]
+            refs.append(ConfigRef("Secret", str(ref.get("secretName", "")), None, bool(ref.get("optional")), "volume"))
+    return tuple(refs)
+
+
+def containers(pod: dict[str, Any]) -> tuple[ContainerFacts, ...]:
+    spec, status = pod.get("spec") or {}, pod.get("status") or {}
+    volumes = [v for v in spec.get("volumes") or [] if isinstance(v, dict)]
+    statuses = {s.get("name"): s for s in (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or [])
+                if isinstance(s, dict)}
+    result = []
+    for section, init in (("initContainers", True), ("containers", False)):
+        for container in spec.get(section) or []:
+            if not isinstance(container, dict):
+                continue
+            name = str(container.get("name", ""))
+            state = statuses.get(name) or {}
+            waiting = (state.get("state") or {}).get("waiting") or {}
+            resources = container.get("resources") or {}
+            env = [e for e in container.get("env") or [] if isinstance(e, dict)]
+            result.append(ContainerFacts(
+                name=name, init=init, image=str(container.get("image", "")),
+                command=tuple(redaction.redact(str(part)) for part in container.get("command") or []),
+                args=tuple(redaction.redact(str(part)) for part in container.get("args") or []),
+                env_names=tuple(str(e.get("name", "")) for e in env),
+                secret_env_names=tuple(str(e.get("name", "")) for e in env
+                                       if isinstance((e.get("valueFrom") or {}).get("secretKeyRef"), dict)),
+                config_refs=_config_refs(container, volumes),
+                ports=tuple((str(p.get("name", "")), int(p["containerPort"])) for p in container.get("ports") or []
+                            if isinstance(p, dict) and isinstance(p.get("containerPort"), int)),
+                requests={str(k): str(v) for k, v in (resources.get("requests") or {}).items()},
+                limits={str(k): str(v) for k, v in (resources.get("limits") or {}).items()},
+                probes=tuple(p for p in (_probe("liveness", container.get("livenessProbe")),
+                                         _probe("readiness", container.get("readinessProbe")),
+                                         _probe("startup", container.get("startupProbe"))) if p is not None),
+                security_context=dict(container.get("securityContext") or {}),
+                waiting_reason=str(waiting["reason"]) if waiting.get("reason") else None,
+                waiting_message=redaction.redact(str(waiting.get("message", ""))[:2000]),
+                running=isinstance((state.get("state") or {}).get("running"), dict),
+                terminated=_termination(state.get("state")), last_terminated=_termination(state.get("lastState")),
+                restart_count=int(state.get("restartCount") or 0), ready=bool(state.get("ready")),
+                logs_current="", logs_previous="", heap_flags=_heap_flags(container, env)))
+    return tuple(result)
+
+
+def failing(facts: ContainerFacts) -> bool:
+    last = facts.last_terminated or facts.terminated
+    return bool(facts.waiting_reason) or facts.restart_count > 0 or (
+        last is not None and last.exit_code not in (None, 0))
+
+
+def _heap_flags(container: dict[str, Any], env: list[dict[str, Any]]) -> tuple[str, ...]:
+    texts = [str(part)[:4096] for part in (container.get("command") or []) + (container.get("args") or [])]
+    texts += [str(e.get("value", ""))[:4096] for e in env if e.get("name") in _HEAP_ENV_NAMES]
+    return tuple(flag for text in texts for flag in _HEAP_FLAG.findall(text))
+
+
+def focus(event: PodEvent, containers: tuple[ContainerFacts, ...]) -> str | None:
+    named = event.container
+    if named and any(c.name == named for c in containers):
+        return named
+    for facts in containers:
+        if facts.waiting_reason or (facts.last_terminated and facts.last_terminated.exit_code not in (None, 0)):
+            return facts.name
+    regular = [c for c in containers if not c.init] or list(containers)
+    return regular[0].name if regular else None
