@@ -9,6 +9,7 @@ Called by the pipeline through the ``Cluster`` protocol.
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any, Callable
 
 import kubernetes
@@ -23,17 +24,19 @@ STRATEGIC_MERGE = "application/strategic-merge-patch+json"
 # Status codes a retry may fix: rate limits and the server's own failures (client-go retries these too).
 _TRANSIENT_STATUSES = frozenset({0, 429, 500, 502, 503, 504})
 
-_KIND_CALLS: dict[str, tuple[str, str]] = {
-    # kind -> (API class attribute, method suffix)
-    "Pod": ("CoreV1Api", "pod"),
-    "ConfigMap": ("CoreV1Api", "config_map"),
-    "Node": ("CoreV1Api", "node"),
-    "ReplicaSet": ("AppsV1Api", "replica_set"),
-    "Deployment": ("AppsV1Api", "deployment"),
-    "StatefulSet": ("AppsV1Api", "stateful_set"),
-    "DaemonSet": ("AppsV1Api", "daemon_set"),
-    "Job": ("BatchV1Api", "job"),
-    "CronJob": ("BatchV1Api", "cron_job"),
+# kind -> (API group path, plural). Paths, not the typed API classes: kubernetes 37 builds ~280 pydantic
+# models on first use of CoreV1Api (0.5 s of a cold start) and validates every call; we need JSON only.
+_KIND_PATHS: dict[str, tuple[str, str]] = {
+    "Pod": ("/api/v1", "pods"),
+    "ConfigMap": ("/api/v1", "configmaps"),
+    "Node": ("/api/v1", "nodes"),
+    "Event": ("/api/v1", "events"),
+    "ReplicaSet": ("/apis/apps/v1", "replicasets"),
+    "Deployment": ("/apis/apps/v1", "deployments"),
+    "StatefulSet": ("/apis/apps/v1", "statefulsets"),
+    "DaemonSet": ("/apis/apps/v1", "daemonsets"),
+    "Job": ("/apis/batch/v1", "jobs"),
+    "CronJob": ("/apis/batch/v1", "cronjobs"),
 }
 _CLUSTER_SCOPED = frozenset({"Node"})
 PATCHABLE_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
@@ -142,14 +145,21 @@ def _status_message(exc: ApiException) -> str:
 
 
 class KubeCluster:
-    """``cluster_api.Cluster`` over the official client. One instance per function instance."""
+    """``cluster_api.Cluster`` over the official client's ``ApiClient``. One instance per function instance.
+
+    Requests go through ``ApiClient.param_serialize`` and ``call_api``: the client's own auth, token
+    refresh, TLS and connection pool, without the typed model layer.
+    """
 
     def __init__(self, api_client: kubernetes.client.ApiClient, *, timeout_seconds: float = 10.0) -> None:
         self._api_client = api_client
         self._timeout = timeout_seconds
-        self._apis: dict[str, Any] = {}
-        self.calls = 0
-        """Kubernetes API calls made (for the audit line and benchmarks)."""
+        self._counter = threading.local()
+
+    @property
+    def calls(self) -> int:
+        """Kubernetes API calls made by the current thread (for the audit line and benchmarks)."""
+        return int(getattr(self._counter, "calls", 0))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KubeCluster:
@@ -158,68 +168,83 @@ class KubeCluster:
     def close(self) -> None:
         self._api_client.close()  # type: ignore[no-untyped-call]
 
-    def _api(self, name: str) -> Any:
-        if name not in self._apis:
-            self._apis[name] = getattr(kubernetes.client, name)(self._api_client)
-        return self._apis[name]
-
-    def _json(self, call: Callable[..., Any], what: str, /, *args: Any, **kwargs: Any) -> Any:
-        self.calls += 1
+    def _request(self, method: str, path: str, what: str, *, names: dict[str, str],
+                 query: list[tuple[str, Any]] | None = None, body: Any = None, content_type: str | None = None,
+                 accept: str = "application/json") -> bytes:
+        """One API request; names are quoted into ``path`` (they come from untrusted events)."""
+        self._counter.calls = self.calls + 1
+        headers = {"Accept": accept}
+        if content_type:
+            headers["Content-Type"] = content_type
         try:
-            response = call(*args, _preload_content=False, _request_timeout=self._timeout, **kwargs)
-            data = response.data
+            request = self._api_client.param_serialize(
+                method, path, path_params=names, query_params=query or None, header_params=headers, body=body,
+                auth_settings=["BearerToken"])
+            response = self._api_client.call_api(*request, _request_timeout=self._timeout)
+            data: bytes = response.read()  # type: ignore[no-untyped-call]
         except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise _translate(exc, what) from exc
+        if not 200 <= response.status <= 299:
+            raise _translate(ApiException(status=response.status, reason=response.reason,
+                                          body=data.decode("utf-8", errors="replace")), what)
+        return data
+
+    def _json(self, method: str, path: str, what: str, **kwargs: Any) -> dict[str, Any]:
+        data = self._request(method, path, what, **kwargs)
         try:
-            return json.loads(data)
+            parsed = json.loads(data)
         except ValueError as exc:
             raise errors.ClusterUnavailable(f"{what}: the API answered something that is not JSON") from exc
+        if not isinstance(parsed, dict):
+            raise errors.ClusterUnavailable(f"{what}: the API answered a JSON {type(parsed).__name__}")
+        return parsed
+
+    @staticmethod
+    def _path(kind: str, *, namespaced: bool, suffix: str = "") -> str:
+        group, plural = _KIND_PATHS[kind]
+        scope = "/namespaces/{namespace}" if namespaced else ""
+        return f"{group}{scope}/{plural}/{{name}}{suffix}"
 
     def read(self, *, api_version: str, kind: str, namespace: str, name: str) -> dict[str, Any]:
-        if kind not in _KIND_CALLS:
+        if kind not in _KIND_PATHS:
             raise errors.ClusterRefused(f"KubeSent does not read {kind} objects", status=400)
-        api_name, suffix = _KIND_CALLS[kind]
-        what = f"read {kind} {namespace}/{name}" if namespace else f"read {kind} {name}"
-        if kind in _CLUSTER_SCOPED:
-            result = self._json(getattr(self._api(api_name), f"read_{suffix}"), what, name)
-        else:
-            result = self._json(getattr(self._api(api_name), f"read_namespaced_{suffix}"), what, name, namespace)
-        return dict(result)
+        namespaced = kind not in _CLUSTER_SCOPED
+        what = f"read {kind} {namespace}/{name}" if namespaced else f"read {kind} {name}"
+        names = {"namespace": namespace, "name": name} if namespaced else {"name": name}
+        return self._json("GET", self._path(kind, namespaced=namespaced), what, names=names)
 
     def pod_events(self, *, namespace: str, pod_name: str, pod_uid: str) -> list[dict[str, Any]]:
         selector = f"involvedObject.kind=Pod,involvedObject.name={pod_name}"
-        listing = self._json(self._api("CoreV1Api").list_namespaced_event, f"list events of pod {namespace}/{pod_name}",
-                             namespace, field_selector=selector)
+        listing = self._json("GET", "/api/v1/namespaces/{namespace}/events", f"list events of pod {namespace}/{pod_name}",
+                             names={"namespace": namespace}, query=[("fieldSelector", selector)])
         items = [item for item in listing.get("items", []) if isinstance(item, dict)]
         return [item for item in items
                 if not pod_uid or item.get("involvedObject", {}).get("uid") in (None, "", pod_uid)]
 
     def read_log(self, *, namespace: str, pod: str, container: str, previous: bool,
                  tail_lines: int, limit_bytes: int) -> str:
-        self.calls += 1
         what = f"read {'previous ' if previous else ''}log of {namespace}/{pod}/{container}"
+        query: list[tuple[str, Any]] = [("container", container), ("tailLines", tail_lines),
+                                        ("limitBytes", limit_bytes)]
+        if previous:
+            query.append(("previous", "true"))
         try:
-            response = self._api("CoreV1Api").read_namespaced_pod_log(
-                pod, namespace, container=container, previous=previous, tail_lines=tail_lines,
-                limit_bytes=limit_bytes, _preload_content=False, _request_timeout=self._timeout)
-            data: bytes = response.data
-        except ApiException as exc:
+            data = self._request("GET", self._path("Pod", namespaced=True, suffix="/log"), what,
+                                 names={"namespace": namespace, "name": pod}, query=query, accept="text/plain")
+        except (errors.ClusterRefused) as exc:
             # No log (container never started, no previous instance) is a fact, not a failure.
             if exc.status in (400, 404):
                 return ""
-            raise _translate(exc, what) from exc
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise _translate(exc, what) from exc
+            raise
         return data[:limit_bytes].decode("utf-8", errors="replace")
 
     def patch(self, *, api_version: str, kind: str, namespace: str, name: str,
               body: dict[str, Any], dry_run: bool) -> dict[str, Any]:
         if kind not in PATCHABLE_KINDS:
             raise errors.ClusterRefused(f"KubeSent never patches {kind} objects", status=403)
-        api_name, suffix = _KIND_CALLS[kind]
         what = f"{'dry-run ' if dry_run else ''}patch {kind} {namespace}/{name}"
-        extra: dict[str, Any] = {"field_manager": FIELD_MANAGER, "_content_type": STRATEGIC_MERGE}
+        query: list[tuple[str, Any]] = [("fieldManager", FIELD_MANAGER)]
         if dry_run:
-            extra["dry_run"] = "All"
-        method = getattr(self._api(api_name), f"patch_namespaced_{suffix}")
-        return dict(self._json(method, what, name, namespace, body, **extra))
+            query.append(("dryRun", "All"))
+        return self._json("PATCH", self._path(kind, namespaced=True), what, names={"namespace": namespace, "name": name},
+                          query=query, body=body, content_type=STRATEGIC_MERGE)
