@@ -12,6 +12,7 @@ from typing import Any
 from kubesent.diagnosis.schema import Category
 from kubesent.evidence import ContainerFacts
 from kubesent.events import PodEvent
+from kubesent.workloads import as_dict
 
 _IMAGE_WAITING = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull",
                             "RegistryUnavailable", "SignatureValidationFailed"})
@@ -40,7 +41,7 @@ def category(event: PodEvent, containers: tuple[ContainerFacts, ...], focus: str
     facts = next((c for c in containers if c.name == focus), None)
     waiting = facts.waiting_reason if facts else None
     last = (facts.last_terminated or facts.terminated) if facts else None
-    if reason == "Evicted" or (pod.get("status") or {}).get("reason") == "Evicted":
+    if reason == "Evicted" or as_dict(pod.get("status")).get("reason") == "Evicted":
         return Category.EVICTED
     if reason == "FailedScheduling":
         return Category.UNSCHEDULABLE

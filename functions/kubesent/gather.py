@@ -40,12 +40,12 @@ def identify(reader: Reader, event: PodEvent, *, cluster: str) -> Evidence:
                               f"for {event.involved_object.uid})")
     chain, top, unfollowed = workloads.resolve_owner(reader, pod)
     focus = podfacts.focus(event, containers)
-    status = pod.get("status") or {}
+    status = workloads.as_dict(pod.get("status"))
     return Evidence(
         event=event, cluster=cluster, namespace=namespace, pod_name=pod_name, pod_uid=pod_uid,
         phase=str(status.get("phase", "")), pod_reason=str(status.get("reason", "")),
         pod_message=redaction.redact(str(status.get("message", ""))[:2000]),
-        node_name=str((pod.get("spec") or {}).get("nodeName", "")),
+        node_name=str(workloads.as_dict(pod.get("spec")).get("nodeName", "")),
         conditions=tuple({k: redaction.redact(str(v)[:500]) for k, v in c.items()
                           if k in ("type", "status", "reason", "message")}
                          for c in status.get("conditions") or [] if isinstance(c, dict)),
@@ -81,7 +81,7 @@ def _event_facts(item: dict[str, Any]) -> EventFacts:
     annotations = (item.get("metadata") or {}).get("annotations") or {}
     return EventFacts(
         reason=str(item.get("reason", ""))[:64], type=str(item.get("type", ""))[:16],
-        message=redaction.redact(str(item.get("message", ""))[:2000]), count=int(item.get("count") or 1),
+        message=redaction.redact(str(item.get("message", ""))[:2000]), count=item["count"] if isinstance(item.get("count"), int) else 1,
         field_path=str((item.get("involvedObject") or {}).get("fieldPath", ""))[:300],
         annotations=redaction.redact_mapping({str(k): str(v)[:500] for k, v in annotations.items()}))
 
@@ -121,5 +121,5 @@ def _config_state(reader: Reader, namespace: str, containers: tuple[ContainerFac
         except errors.ClusterRefused:
             continue  # no permission to read ConfigMaps: the event message still names what is missing
         exists[label] = True
-        keys[label] = tuple(sorted(list((found.get("data") or {}).keys()) + list((found.get("binaryData") or {}).keys())))
+        keys[label] = tuple(sorted(list(workloads.as_dict(found.get("data"))) + list(workloads.as_dict(found.get("binaryData")))))
     return exists, keys

@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 from kubesent import errors
+from kubesent.workloads import as_dict
 
 
 def strategic_merge(target: Any, patch: Any) -> Any:
@@ -51,9 +52,10 @@ class MemoryCluster:
     def __init__(self, objects: list[dict[str, Any]], *, logs: dict[str, dict[str, str]] | None = None) -> None:
         self._objects: dict[tuple[str, str, str], dict[str, Any]] = {}
         for obj in objects:
-            if isinstance(obj, dict) and obj.get("kind") and isinstance(obj.get("metadata"), dict):
-                meta = obj["metadata"]
-                self._objects[(obj["kind"], meta.get("namespace", "") or "", meta.get("name", ""))] = obj
+            meta = obj.get("metadata") if isinstance(obj, dict) else None
+            if isinstance(meta, dict) and isinstance(obj.get("kind"), str) and isinstance(meta.get("name"), str):
+                namespace = str(meta["namespace"]) if isinstance(meta.get("namespace"), str) else ""
+                self._objects[(obj["kind"], namespace, meta["name"])] = obj
         self._logs = logs or {}
         self.calls = 0
         self.writes: list[dict[str, Any]] = []
@@ -73,7 +75,7 @@ class MemoryCluster:
         self.calls += 1
         events = []
         for (kind, event_namespace, _), obj in self._objects.items():
-            involved = obj.get("involvedObject") or {}
+            involved = as_dict(obj.get("involvedObject"))
             if kind != "Event" or event_namespace != namespace or involved.get("kind") != "Pod":
                 continue
             if involved.get("name") == pod_name and (not pod_uid or involved.get("uid") in (None, "", pod_uid)):

@@ -14,6 +14,7 @@ from typing import Any
 from kubesent import redaction, workloads
 from kubesent.events import PodEvent
 from kubesent.evidence import ConfigRef, ContainerFacts, Owner, ProbeFacts, Termination
+from kubesent.workloads import as_dict, as_list
 
 _HEAP_FLAG = re.compile(r"(?:-Xmx[0-9]{1,9}[kKmMgG]?|-XX:MaxRAMPercentage=[0-9.]{1,6}|--max-old-space-size=[0-9]{1,9})")
 # Env vars whose values carry runtime options; only heap flags are ever taken out of them.
@@ -25,7 +26,7 @@ def owner_facts(top: dict[str, Any], unfollowed: dict[str, Any] | None) -> Owner
     meta = top.get("metadata") or {}
     template = copy.deepcopy(workloads.template_of(top))
     for section in ("containers", "initContainers"):
-        for container in (template.get("spec") or {}).get(section) or []:
+        for container in as_list(as_dict(template.get("spec")).get(section)):
             container.pop("env", None)  # values may be secrets; names are in ContainerFacts
     annotations = {str(k): str(v) for k, v in (meta.get("annotations") or {}).items()}
     if unfollowed is not None:
@@ -92,9 +93,9 @@ def _config_refs(container: dict[str, Any], volumes: list[dict[str, Any]]) -> tu
 
 
 def containers(pod: dict[str, Any]) -> tuple[ContainerFacts, ...]:
-    spec, status = pod.get("spec") or {}, pod.get("status") or {}
-    volumes = [v for v in spec.get("volumes") or [] if isinstance(v, dict)]
-    statuses = {s.get("name"): s for s in (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or [])
+    spec, status = as_dict(pod.get("spec")), as_dict(pod.get("status"))
+    volumes = [v for v in as_list(spec.get("volumes")) if isinstance(v, dict)]
+    statuses = {s.get("name"): s for s in as_list(status.get("containerStatuses")) + as_list(status.get("initContainerStatuses"))
                 if isinstance(s, dict)}
     result = []
     for section, init in (("initContainers", True), ("containers", False)):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kubesent import quantity
+from kubesent.workloads import as_dict, as_list
 from kubesent.diagnosis.context import VPA_MARGIN_BYTES
 from kubesent.diagnosis.schema import Diagnosis, RemedyKind
 from kubesent.evidence import Owner
@@ -65,9 +66,10 @@ def foreign_controller(owner: Owner) -> str | None:
 def _within_bounds(diagnosis: Diagnosis, owner: Owner, settings: Settings) -> str | None:
     """Why the remedy's numbers break a bound, or None."""
     remedy = diagnosis.remedy
-    container = next((c for c in (owner.template.get("spec") or {}).get("containers", []) + (
-        owner.template.get("spec") or {}).get("initContainers", []) if c.get("name") == remedy.container), None)
-    limits: dict[str, Any] = ((container or {}).get("resources") or {}).get("limits") or {}
+    spec = as_dict(owner.template.get("spec"))
+    container = next((c for c in as_list(spec.get("containers")) + as_list(spec.get("initContainers"))
+                      if isinstance(c, dict) and c.get("name") == remedy.container), None)
+    limits: dict[str, Any] = as_dict(as_dict(as_dict(container).get("resources")).get("limits"))
     try:
         if remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and remedy.memory_limit:
             new = quantity.parse_bytes(remedy.memory_limit)

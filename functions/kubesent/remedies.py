@@ -19,9 +19,9 @@ _PROBE_TIMINGS = (("probe_initial_delay_seconds", "initialDelaySeconds"), ("prob
 
 
 def _template_container(owner: Owner, name: str | None) -> tuple[str, dict[str, Any]] | None:
-    spec = owner.template.get("spec") or {}
+    spec = workloads.as_dict(owner.template.get("spec"))
     for section in ("containers", "initContainers"):
-        for container in spec.get(section) or []:
+        for container in workloads.as_list(spec.get(section)):
             if isinstance(container, dict) and container.get("name") == name:
                 return section, container
     return None

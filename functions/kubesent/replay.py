@@ -26,8 +26,12 @@ def replay_line(line: str, *, settings: Settings, diagnoser: Any, index: int) ->
             raise errors.BadEvent("a bundle line must be a JSON object")
         bundle_id = bundle.get("id", index)
         event = events.parse_event(bundle.get("event") or {})
-        objects = [o for o in bundle.get("objects") or [] if isinstance(o, dict)]
-        logs = {str(k): v for k, v in (bundle.get("logs") or {}).items() if isinstance(v, dict)}
+        raw_objects, raw_logs = bundle.get("objects") or [], bundle.get("logs") or {}
+        if not isinstance(raw_objects, list) or not isinstance(raw_logs, dict):
+            raise errors.BadEvent("a bundle's objects must be a list and its logs an object")
+        objects = [o for o in raw_objects if isinstance(o, dict)]
+        logs = {str(k): {kk: vv for kk, vv in v.items() if isinstance(vv, str)}
+                for k, v in raw_logs.items() if isinstance(v, dict)}
     except (ValueError, errors.BadEvent) as exc:
         return _output(bundle_id, AuditRecord(action="ignored", reason=f"bad bundle: {errors.truncate(str(exc))}"))
     cluster = MemoryCluster(objects, logs=logs)
@@ -37,6 +41,10 @@ def replay_line(line: str, *, settings: Settings, diagnoser: Any, index: int) ->
         record = pipeline.handle(event, now=event.occurred_at or utcnow())
     except errors.TransientError as exc:
         record = AuditRecord(action="escalated", reason=f"diagnosis unavailable: {errors.truncate(str(exc))}")
+    except (errors.PermanentError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        # A bundle whose objects do not have the API's shape: one line says so; the run goes on.
+        record = AuditRecord(action="escalated", reason=f"KubeSent could not process this bundle's objects: "
+                                                        f"{type(exc).__name__}: {errors.truncate(str(exc))}")
     return _output(bundle_id, record)
 
 

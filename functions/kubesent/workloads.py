@@ -21,6 +21,15 @@ MAX_CHAIN = 4
 TEMPLATE_HASH_LABELS = ("pod-template-hash", "controller-revision-hash")
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` if it is an object, else empty: bundles are not always shaped like API answers."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def controller_ref(obj: dict[str, Any]) -> dict[str, Any] | None:
     """The ownerReference with ``controller: true`` (at most one exists)."""
     for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
@@ -75,7 +84,7 @@ def _deployment_of_missing_replicaset(reader: Reader, pod: dict[str, Any], *, ki
                                  name=name[: -len(template_hash) - 1])
     except errors.NotFound:
         return None
-    selector = ((deployment.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+    selector = as_dict(as_dict(as_dict(deployment.get("spec")).get("selector")).get("matchLabels"))
     if selector and all(labels.get(key) == value for key, value in selector.items()):
         return deployment
     return None
@@ -84,12 +93,12 @@ def _deployment_of_missing_replicaset(reader: Reader, pod: dict[str, Any], *, ki
 def template_of(obj: dict[str, Any]) -> dict[str, Any]:
     """The pod template (``{"metadata", "spec"}``) an object stamps pods from; a Pod is its own."""
     kind = obj.get("kind")
-    spec = obj.get("spec") or {}
+    spec = as_dict(obj.get("spec"))
     if kind == "Pod":
-        return {"metadata": obj.get("metadata") or {}, "spec": spec}
+        return {"metadata": as_dict(obj.get("metadata")), "spec": spec}
     if kind == "CronJob":
-        return ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}
-    return spec.get("template") or {}
+        return as_dict(as_dict(as_dict(spec.get("jobTemplate")).get("spec")).get("template"))
+    return as_dict(spec.get("template"))
 
 
 def template_path(kind: str) -> tuple[str, ...]:
