@@ -169,3 +169,43 @@ def test_a_template_already_raised_is_not_cut_back(sandbox, now, make_pipeline):
     record = make_pipeline(dry_run=False).handle(events.parse_event(event_at(bundle, now)))
     assert record.action == "ignored" and "already" in record.reason
     assert _memory_limit(_deployment(sandbox, "memory-hog"), "memory-hog") == "512Mi"
+
+
+def _victim_and_attacker(bundle):
+    """A victim Deployment 'payments' and an attacker's bare pod that names it as its owner."""
+    deployment = next(o for o in bundle["objects"] if o["kind"] == "Deployment")
+    pod = next(o for o in bundle["objects"] if o["kind"] == "Pod")
+    victim = json.loads(json.dumps(deployment))
+    victim["metadata"].update(name="payments", uid="9a1f0f5e-0000-4000-8000-000000000001")
+    attacker = json.loads(json.dumps(pod))
+    attacker["metadata"]["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "payments",
+                                                "uid": "forged", "controller": True}]
+    return victim, attacker
+
+
+def test_a_pod_naming_another_teams_deployment_cannot_get_it_patched(sandbox, now, make_pipeline):
+    bundle, _ = load_scenario("oom-memory-hog")
+    victim, attacker = _victim_and_attacker(bundle)
+    sandbox.load_objects([victim, attacker])
+    record = make_pipeline(dry_run=False).handle(events.parse_event(event_at(bundle, now)))
+    assert record.action == "proposed" and sandbox.writes() == []
+
+
+def test_a_pod_whose_container_differs_from_the_template_is_only_proposed(sandbox, now, make_pipeline):
+    bundle, _ = load_scenario("oom-memory-hog")
+    pod = next(o for o in bundle["objects"] if o["kind"] == "Pod")
+    pod["spec"]["containers"][0]["image"] = "polinux/stress:1.0.4-patched-by-a-webhook"
+    sandbox.load_bundle(bundle)
+    record = make_pipeline(dry_run=False).handle(events.parse_event(event_at(bundle, now)))
+    assert record.action == "proposed" and "template" in record.reason
+    assert sandbox.writes() == []
+
+
+def test_a_limit_that_only_a_limitrange_set_is_not_imposed_on_the_template(sandbox, now, make_pipeline):
+    bundle, _ = load_scenario("oom-memory-hog")
+    for obj in bundle["objects"]:
+        if obj["kind"] in ("Deployment", "ReplicaSet"):
+            obj["spec"]["template"]["spec"]["containers"][0].pop("resources")
+    sandbox.load_bundle(bundle)
+    record = make_pipeline(dry_run=False).handle(events.parse_event(event_at(bundle, now)))
+    assert record.action == "proposed" and sandbox.writes() == []

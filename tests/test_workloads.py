@@ -17,24 +17,27 @@ def _objects():
 
 def test_pod_replicaset_deployment_resolves_to_the_deployment():
     deployment, replica_set, pod = _objects()
-    chain, top, unfollowed = workloads.resolve_owner(MemoryCluster([deployment, replica_set, pod]), pod)
-    assert top["kind"] == "Deployment" and unfollowed is None
+    found = workloads.resolve_owner(MemoryCluster([deployment, replica_set, pod]), pod)
+    chain, top, unfollowed = found.chain, found.top, found.unfollowed
+    assert top["kind"] == "Deployment" and unfollowed is None and found.unverified is None
+    assert found.template_hash == replica_set["metadata"]["labels"]["pod-template-hash"]
     assert chain == ["Pod/" + pod["metadata"]["name"], "ReplicaSet/" + replica_set["metadata"]["name"],
                      "Deployment/memory-hog"]
 
 
 def test_a_missing_replicaset_is_bridged_by_the_controllers_naming_rule():
     deployment, _, pod = _objects()
-    chain, top, unfollowed = workloads.resolve_owner(MemoryCluster([deployment, pod]), pod)
-    assert top["kind"] == "Deployment" and unfollowed is None and chain[-1] == "Deployment/memory-hog"
+    found = workloads.resolve_owner(MemoryCluster([deployment, pod]), pod)
+    assert found.top["kind"] == "Deployment" and found.unfollowed is None and found.chain[-1] == "Deployment/memory-hog"
+    assert found.unverified and "name only" in found.unverified, "a guessed owner is never patched"
 
 
 def test_the_naming_rule_needs_a_matching_selector():
     deployment, _, pod = _objects()
     other = copy.deepcopy(deployment)
     other["spec"]["selector"]["matchLabels"] = {"app": "something-else"}
-    _, top, unfollowed = workloads.resolve_owner(MemoryCluster([other, pod]), pod)
-    assert top["kind"] == "Pod" and unfollowed is not None
+    found = workloads.resolve_owner(MemoryCluster([other, pod]), pod)
+    assert found.top["kind"] == "Pod" and found.unfollowed is not None
 
 
 def test_a_replicaset_run_by_an_unknown_controller_is_not_followed():
@@ -42,8 +45,18 @@ def test_a_replicaset_run_by_an_unknown_controller_is_not_followed():
     replica_set = copy.deepcopy(replica_set)
     replica_set["metadata"]["ownerReferences"] = [{"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
                                                    "name": "memory-hog", "uid": "r-1", "controller": True}]
-    chain, top, unfollowed = workloads.resolve_owner(MemoryCluster([deployment, replica_set, pod]), pod)
-    assert top["kind"] == "ReplicaSet" and unfollowed["kind"] == "Rollout" and chain[-1] == "Rollout/memory-hog"
+    found = workloads.resolve_owner(MemoryCluster([deployment, replica_set, pod]), pod)
+    assert found.top["kind"] == "ReplicaSet" and found.unfollowed["kind"] == "Rollout"
+    assert found.chain[-1] == "Rollout/memory-hog"
+
+
+def test_an_owner_reference_with_the_wrong_uid_is_not_followed():
+    deployment, replica_set, pod = _objects()
+    pod = copy.deepcopy(pod)
+    pod["metadata"]["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "memory-hog",
+                                           "uid": "forged", "controller": True}]
+    found = workloads.resolve_owner(MemoryCluster([deployment, replica_set, pod]), pod)
+    assert found.top["kind"] == "Pod" and "another uid" in found.unverified
 
 
 def test_template_managers_name_who_wrote_the_pod_template():

@@ -130,6 +130,10 @@ class Evidence:
     focus_container: str | None
     """The container the event names (fieldPath), else the failing one, else the first."""
     category: Category
+    template_drift: str | None = None
+    """Why the failing pod is not provably an instance of the owner's current template (a forged or
+    unverifiable owner reference, a LimitRange or webhook, a later edit), if it is not. Such
+    incidents are proposed, never patched: the patch would be computed from the wrong facts."""
     node: dict[str, Any] | None = None
     config_objects: dict[str, bool] = field(default_factory=dict)
     """``Kind/name`` → exists, for every ConfigMap/Secret the pod references (metadata only)."""

@@ -38,7 +38,8 @@ def identify(reader: Reader, event: PodEvent, *, cluster: str) -> Evidence:
         # A StatefulSet recreates a pod under the same name; if the new one is healthy, all is well.
         raise errors.NotFound(f"pod {namespace}/{pod_name} was replaced by a healthy one (uid {pod_uid}, event "
                               f"for {event.involved_object.uid})")
-    chain, top, unfollowed = workloads.resolve_owner(reader, pod)
+    resolution = workloads.resolve_owner(reader, pod)
+    top = resolution.top
     focus = podfacts.focus(event, containers)
     status = workloads.as_dict(pod.get("status"))
     return Evidence(
@@ -49,10 +50,12 @@ def identify(reader: Reader, event: PodEvent, *, cluster: str) -> Evidence:
         conditions=tuple({k: redaction.redact(str(v)[:500]) for k, v in c.items()
                           if k in ("type", "status", "reason", "message")}
                          for c in status.get("conditions") or [] if isinstance(c, dict)),
-        containers=containers, owner_chain=tuple(chain), owner=podfacts.owner_facts(top, unfollowed),
-        template_hash=workloads.template_hash(pod, top), events=(),
+        containers=containers, owner_chain=tuple(resolution.chain),
+        owner=podfacts.owner_facts(top, resolution.unfollowed),
+        template_hash=workloads.template_hash(pod, top, proven=resolution.template_hash), events=(),
         event_message=redaction.redact(event.message[:4000]), focus_container=focus,
-        category=classify.category(event, containers, focus, pod))
+        category=classify.category(event, containers, focus, pod),
+        template_drift=resolution.unverified or podfacts.template_drift(pod, top, focus))
 
 
 def complete(reader: Reader, evidence: Evidence, *, log_tail_lines: int, log_limit_bytes: int,

@@ -115,7 +115,8 @@ class Pipeline:
                                                        "since this pod was created)")
             return record
         decision = policy.decide(diagnosis, evidence.owner, namespace=evidence.namespace, patch=patch,
-                                 settings=self.settings, breaker_open=verdict is Verdict.BREAKER)
+                                 settings=self.settings, breaker_open=verdict is Verdict.BREAKER,
+                                 template_drift=evidence.template_drift)
         record.action, record.reason, record.patch, record.previous = decision.action, decision.reason, patch, previous
         if decision.action in ("applied", "dry_run") and patch is not None:
             self._write(record, evidence, diagnosis, key, patch, previous, now)

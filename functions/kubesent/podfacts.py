@@ -11,7 +11,7 @@ import copy
 import re
 from typing import Any
 
-from kubesent import redaction, workloads
+from kubesent import quantity, redaction, workloads
 from kubesent.events import PodEvent
 from kubesent.evidence import ConfigRef, ContainerFacts, Owner, ProbeFacts, Termination
 from kubesent.workloads import as_dict, as_list
@@ -153,3 +153,49 @@ def focus(event: PodEvent, containers: tuple[ContainerFacts, ...]) -> str | None
             return facts.name
     regular = [c for c in containers if not c.init] or list(containers)
     return regular[0].name if regular else None
+
+
+# Fields of a container that its pod inherits unchanged from the template; a difference means the
+# pod was not stamped from the template the owner has now (or something rewrote it on the way).
+_COMPARED_FIELDS = ("image", "command", "args", "livenessProbe", "readinessProbe", "startupProbe")
+
+
+def template_drift(pod: dict[str, Any], owner: dict[str, Any], container: str | None) -> str | None:
+    """Why the failing container does not match the owner's template, or None when it does."""
+    if owner is pod or owner.get("kind") == "Pod" or container is None:
+        return None
+    def find(spec: dict[str, Any]) -> dict[str, Any] | None:
+        for section in ("containers", "initContainers"):
+            for item in as_list(spec.get(section)):
+                if isinstance(item, dict) and item.get("name") == container:
+                    return item
+        return None
+    ours = find(as_dict(pod.get("spec")))
+    theirs = find(as_dict(workloads.template_of(owner).get("spec")))
+    if ours is None:
+        return None
+    if theirs is None:
+        return f"container {container} is not in the {owner.get('kind')}'s template (it was injected into the pod)"
+    for name in _COMPARED_FIELDS:
+        if ours.get(name) != theirs.get(name):
+            return f"the pod's {name} of container {container} differs from the {owner.get('kind')}'s template"
+    for section in ("limits", "requests"):
+        mine = as_dict(as_dict(ours.get("resources")).get(section))
+        template = as_dict(as_dict(theirs.get("resources")).get(section))
+        for resource in set(mine) | set(template):
+            if not _same_quantity(mine.get(resource), template.get(resource)):
+                return (f"the pod's {section}.{resource} of container {container} ({mine.get(resource) or 'unset'}) "
+                        f"differs from the {owner.get('kind')}'s template ({template.get(resource) or 'unset'}); a "
+                        "LimitRange, a webhook or a later edit set it")
+    return None
+
+
+def _same_quantity(left: Any, right: Any) -> bool:
+    if left == right:
+        return True
+    if left is None or right is None:
+        return False
+    try:
+        return quantity.parse(str(left)) == quantity.parse(str(right))
+    except quantity.QuantityError:
+        return False

@@ -91,8 +91,17 @@ def _within_bounds(diagnosis: Diagnosis, owner: Owner, settings: Settings) -> st
     return None
 
 
+def _current_limit(owner: Owner, container: str | None, resource: str) -> str | None:
+    spec = as_dict(owner.template.get("spec"))
+    for item in as_list(spec.get("containers")) + as_list(spec.get("initContainers")):
+        if isinstance(item, dict) and item.get("name") == container:
+            value = as_dict(as_dict(item.get("resources")).get("limits")).get(resource)
+            return str(value) if value else None
+    return None
+
+
 def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[str, Any] | None,
-           settings: Settings, breaker_open: bool = False) -> Decision:
+           settings: Settings, breaker_open: bool = False, template_drift: str | None = None) -> Decision:
     """The one action for this incident, and why."""
     remedy = diagnosis.remedy
     if remedy.kind is RemedyKind.ESCALATE:
@@ -113,6 +122,11 @@ def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[st
         return Decision("proposed", why)
     if not namespace_allowed(namespace, settings):
         return Decision("proposed", f"namespace {namespace} is not in KUBESENT_NAMESPACES_ALLOW")
+    if template_drift:
+        return Decision("proposed", f"the failing pod does not match the workload it names: {template_drift}")
+    if remedy.kind in (RemedyKind.RAISE_MEMORY_LIMIT, RemedyKind.RAISE_CPU_LIMIT) and not _current_limit(
+            owner, remedy.container, "memory" if remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT else "cpu"):
+        return Decision("proposed", "the workload's template sets no such limit; adding one is a person's choice")
     controller = foreign_controller(owner)
     if controller is not None:
         return Decision("proposed", f"another controller manages this workload ({controller}); a live patch would "

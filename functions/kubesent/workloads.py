@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from kubesent import errors
@@ -38,33 +39,61 @@ def controller_ref(obj: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def resolve_owner(reader: Reader, pod: dict[str, Any]) -> tuple[list[str], dict[str, Any], dict[str, Any] | None]:
-    """Walk controller references upwards from the pod.
+@dataclass(frozen=True)
+class Resolution:
+    """Where a pod's owner chain leads."""
 
-    Returns the chain (``Kind/name``), the top object KubeSent could read (the patch target, or the
-    pod itself), and the controller reference that could not be followed (a CRD, an operator), if any.
+    chain: list[str]
+    """``Kind/name`` from the pod upwards."""
+    top: dict[str, Any]
+    """The top object KubeSent could read: the patch target, or the pod itself."""
+    unfollowed: dict[str, Any] | None
+    """A controller reference that could not be followed (a CRD, an operator), if any."""
+    template_hash: str | None
+    """The template version the pod was stamped from, as its controller recorded it (a ReplicaSet's
+    ``pod-template-hash``), when the chain proves it; None otherwise."""
+    unverified: str | None = None
+    """Why the chain is not proven (a reference whose uid does not match, a guessed Deployment)."""
+
+
+def resolve_owner(reader: Reader, pod: dict[str, Any]) -> Resolution:
+    """Walk controller references upwards from the pod, checking each reference's uid.
+
+    The pod's metadata is written by whoever created the pod: an ownerReference naming another
+    team's Deployment must not make that Deployment the patch target. Each hop must match the uid
+    the reference names.
     """
     namespace = pod["metadata"].get("namespace", "")
     chain = [f"Pod/{pod['metadata'].get('name', '')}"]
     current = pod
+    template_hash: str | None = None
     for _ in range(MAX_CHAIN):
         ref = controller_ref(current)
         if ref is None:
-            return chain, current, None
+            return Resolution(chain, current, None, template_hash)
         kind, name = str(ref.get("kind", "")), str(ref.get("name", ""))
         chain.append(f"{kind}/{name}")
         if kind not in FOLLOWED_KINDS:
-            return chain, current, ref
+            return Resolution(chain, current, ref, template_hash)
         try:
-            current = reader.read(api_version=FOLLOWED_KINDS[kind], kind=kind, namespace=namespace, name=name)
+            owner = reader.read(api_version=FOLLOWED_KINDS[kind], kind=kind, namespace=namespace, name=name)
         except errors.NotFound:
             deployment = _deployment_of_missing_replicaset(reader, pod, kind=kind, name=name)
             if deployment is None:
                 # The owner was deleted (a Job was cleaned up, a ReplicaSet pruned): patch nothing above it.
-                return chain, current, ref
+                return Resolution(chain, current, ref, template_hash)
             chain.append(f"Deployment/{deployment['metadata'].get('name', '')}")
-            return chain, deployment, None
-    return chain, current, None
+            return Resolution(chain, deployment, None, template_hash,
+                              unverified=f"ReplicaSet {name} is gone; the Deployment was found by its name only")
+        owner_uid = as_dict(owner.get("metadata")).get("uid")
+        if ref.get("uid") and owner_uid and ref.get("uid") != owner_uid:
+            return Resolution(chain, current, ref, template_hash,
+                              unverified=f"the {kind} {name} the pod names has another uid: not its owner")
+        if kind == "ReplicaSet" and current is pod:
+            labels = as_dict(as_dict(owner.get("metadata")).get("labels"))
+            template_hash = str(labels["pod-template-hash"])[:63] if labels.get("pod-template-hash") else None
+        current = owner
+    return Resolution(chain, current, None, template_hash)
 
 
 def _deployment_of_missing_replicaset(reader: Reader, pod: dict[str, Any], *, kind: str,
@@ -110,9 +139,12 @@ def template_path(kind: str) -> tuple[str, ...]:
     return ("spec", "template")
 
 
-def template_hash(pod: dict[str, Any], owner: dict[str, Any]) -> str:
-    """The controller's template hash label, else a digest of the owner's template."""
-    labels = (pod.get("metadata") or {}).get("labels") or {}
+def template_hash(pod: dict[str, Any], owner: dict[str, Any], *, proven: str | None = None) -> str:
+    """The template version: proven by the owner chain, else the controller's label on the pod,
+    else a digest of the owner's template."""
+    if proven:
+        return proven
+    labels = as_dict(as_dict(pod.get("metadata")).get("labels"))
     for label in TEMPLATE_HASH_LABELS:
         if labels.get(label):
             return str(labels[label])[:63]
