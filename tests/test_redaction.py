@@ -174,3 +174,21 @@ def test_redact_mapping_masks_values_under_secret_keys_whole() -> None:
 
 def test_redact_mapping_strips_invisible_characters_from_keys() -> None:
     assert redaction.redact_mapping({"te\u200bam": "a"}) == {"team": "a"}
+
+
+def test_a_secret_after_a_secret_named_flag_is_masked_in_argv():
+    argv = redaction.redact_argv(["redis-server", "--requirepass", "S3cr3tPw0rd", "--port", "6379"])
+    assert argv == ("redis-server", "--requirepass", "[REDACTED:argument]", "--port", "6379")
+    argv = redaction.redact_argv(["app", "--password=hunter2", "--token", "abcDEF123456", "--verbose"])
+    assert "hunter2" not in " ".join(argv) and "abcDEF123456" not in " ".join(argv) and argv[-1] == "--verbose"
+
+
+def test_argv_is_bounded_before_any_pattern_runs():
+    argv = redaction.redact_argv(["x" * 100_000] * 200)
+    assert sum(len(part) for part in argv) <= redaction.MAX_ARGV_CHARS + 100
+
+
+def test_benign_looking_values_after_many_keys_stay_linear():
+    start = time.perf_counter()
+    redaction.redact("pass=${" * 16_000)  # 112 KB: each value is judged benign, then the next key follows
+    assert time.perf_counter() - start < 5.0  # was ~57 s when the bare value was unbounded

@@ -109,8 +109,8 @@ def containers(pod: dict[str, Any]) -> tuple[ContainerFacts, ...]:
             env = [e for e in container.get("env") or [] if isinstance(e, dict)]
             result.append(ContainerFacts(
                 name=name, init=init, image=str(container.get("image", "")),
-                command=tuple(redaction.redact(str(part)) for part in container.get("command") or []),
-                args=tuple(redaction.redact(str(part)) for part in container.get("args") or []),
+                command=redaction.redact_argv([str(part) for part in as_list(container.get("command"))]),
+                args=redaction.redact_argv([str(part) for part in as_list(container.get("args"))]),
                 env_names=tuple(str(e.get("name", "")) for e in env),
                 secret_env_names=tuple(str(e.get("name", "")) for e in env
                                        if isinstance((e.get("valueFrom") or {}).get("secretKeyRef"), dict)),

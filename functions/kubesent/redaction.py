@@ -20,6 +20,7 @@ import functools
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Final, Protocol
 
 import re2
@@ -161,6 +162,8 @@ def _key_kind(key: str, *, bare_key_word: bool = False) -> str | None:
             return _KEY_WORDS[word]
     if joined.endswith("token"):  # "accesstoken", "authtoken"; "tokenizer" is not one
         return "token"
+    if joined.endswith("pass") and joined not in ("bypass", "compass"):  # redis "requirepass", "masterpass"
+        return "password"
     if bare_key_word and words[-1] in ("key", "keys"):
         return "key"
     return None
@@ -211,16 +214,20 @@ def _is_basic_credential(value: str) -> bool:
         return False
 
 
+# A bare value longer than this is masked only up to here. Unbounded, a value judged benign ("${...")
+# would be scanned again from each following key, which is quadratic on a crafted line.
+_BARE_VALUE_MAX: Final = 512
 _KEY_CHARS: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 # Group 1: double-quoted (also JSON-escaped \"...\"), 2: single-quoted, 3: bare.
 _PLAIN_VALUE: Final = _compile(
     rf'\\?"((?:[^"\\\n]|\\[^"\n]){{1,{_QUOTED_VALUE_MAX}}})\\?"'
     rf"|'([^'\n]{{1,{_QUOTED_VALUE_MAX}}})'"
-    r"""|\\?["']?([^\s"'\\,;&]+)""")
+    rf"""|\\?["']?([^\s"'\\,;&]{{1,{_BARE_VALUE_MAX}}})""")
+_BARE_TAIL: Final = _compile(r"""[^\s"'\\,;&]*""")
 # Group 1: the scheme word, 2: the credential after it.
 _AUTH_VALUE: Final = _compile(
     r"""(?:\\?["'\[])?(?:((?i:bearer|basic|token|digest|negotiate|ntlm|apikey|aws4-hmac-sha256))[ \t]+)?"""
-    r"""(\[REDACTED:[a-z0-9-]{1,40}\]|[^\s"'\\,;&\]]+)""")
+    rf"""(\[REDACTED:[a-z0-9-]{{1,40}}\]|[^\s"'\\,;&\]]{{1,{_BARE_VALUE_MAX}}})""")
 _SCHEME_KINDS: Final = {"bearer": "bearer", "basic": "basic-auth"}
 
 
@@ -268,6 +275,10 @@ def _mask_value_of(data: bytes, value_start: int, *, key: str, may_be_prose: boo
         return None
     if kind != "password" and may_be_prose and index == 3 and not _looks_random(text):
         return None
+    if index == 3 and end - start == _BARE_VALUE_MAX:
+        # A value this long is masked whole: scanning its tail once here keeps the whole pass linear.
+        tail = _BARE_TAIL.match(data, end)
+        end = tail.end() if tail is not None else end
     return _edit(data, start, end, kind)
 
 
@@ -395,6 +406,38 @@ def _mask_private_keys(data: bytes) -> bytes:
 
 
 # --- public API ----------------------------------------------------------------------------------
+
+# argv is read from pod specs written by anyone who can create a pod: bound it before any regex runs.
+MAX_ARGV_ITEMS: Final = 64
+MAX_ARGV_ITEM_CHARS: Final = 4096
+MAX_ARGV_CHARS: Final = 16384
+_FLAG: Final = _compile(r"^--?([A-Za-z][A-Za-z0-9_.-]{0,63})$")
+
+
+def is_secret_key(name: str) -> bool:
+    """True when a key or flag name says its value is a secret (``--password``, ``DB_TOKEN``, ``requirepass``)."""
+    return _key_kind(name) is not None
+
+
+def redact_argv(parts: Sequence[str]) -> tuple[str, ...]:
+    """Redact a command line item by item, also masking the item that follows a secret-named flag
+    (``["--password", "hunter2"]``), which no single item shows."""
+    result: list[str] = []
+    mask_next = False
+    budget = MAX_ARGV_CHARS
+    for part in (str(item)[:MAX_ARGV_ITEM_CHARS] for item in list(parts)[:MAX_ARGV_ITEMS]):
+        part, budget = part[:budget], budget - len(part[:budget])
+        if mask_next and not part.startswith("-"):
+            result.append(f"{MASK_PREFIX}:argument]")
+            mask_next = False
+            continue
+        flag = _FLAG.match(part.encode())
+        mask_next = flag is not None and is_secret_key(flag.group(1).decode())
+        result.append(redact(part))
+    if len(parts) > MAX_ARGV_ITEMS:
+        result.append(f"[… {len(parts) - MAX_ARGV_ITEMS} more arguments dropped …]")
+    return tuple(result)
+
 
 def redact(text: str) -> str:
     """Strip invisible and bidi characters, then mask every secret in ``text``."""

@@ -44,7 +44,8 @@ def neutralise(text: str) -> str:
 
 
 def _clip(text: str, limit: int = MAX_FIELD_CHARS) -> str:
-    cleaned = neutralise(text)
+    # Cut before redacting too: redaction is linear, but a field of a pod spec can be a megabyte.
+    cleaned = neutralise(text[: 2 * limit])
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
