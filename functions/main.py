@@ -50,3 +50,8 @@ def on_pod_event(cloud_event: CloudEvent) -> None:
         raise
     except errors.PermanentError as exc:
         audit.log_problem("ERROR", "kubesent.rejected", error=type(exc).__name__, detail=str(exc), messageId=message_id)
+    except Exception as exc:
+        # A bug, not the message's fault: say so, and let Pub/Sub retry and then dead-letter it (kept, not lost).
+        audit.log_problem("ERROR", "kubesent.bug", error=type(exc).__name__, detail=errors.truncate(str(exc)),
+                          messageId=message_id)
+        raise

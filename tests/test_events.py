@@ -76,3 +76,22 @@ def test_age_falls_back_to_creation_timestamp():
     payload = _event() | {"lastTimestamp": None, "eventTime": None}
     payload["metadata"]["creationTimestamp"] = (NOW - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert "stale" in events.why_skip(events.parse_event(payload), now=NOW, max_age_seconds=900)
+
+
+@pytest.mark.parametrize("namespace, name", [("demo", "../../apis"), ("demo", ".."), ("Demo", "web-1"),
+                                             ("demo", "\ud800"), ("a" * 70, "web-1"), ("demo", "web_1")])
+def test_names_that_no_pod_can_have_are_skipped_before_any_read(namespace, name):
+    payload = _event()
+    payload["involvedObject"].update(namespace=namespace, name=name)
+    reason = events.why_skip(events.parse_event(payload), now=NOW, max_age_seconds=900)
+    assert reason is not None and "valid pod" in reason
+
+
+def test_deeply_nested_json_is_a_bad_event_not_a_crash():
+    with pytest.raises(errors.BadEvent):
+        events.decode_pubsub_data({"message": {"data": base64.b64encode(b"[" * 50_000).decode()}})
+
+
+def test_echoed_foreign_text_is_cut_short():
+    reason = events.why_skip(events.parse_event({**_event(), "reason": "X" * 100_000}), now=NOW, max_age_seconds=900)
+    assert len(reason) < 200

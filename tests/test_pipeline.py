@@ -209,3 +209,29 @@ def test_a_limit_that_only_a_limitrange_set_is_not_imposed_on_the_template(sandb
     sandbox.load_bundle(bundle)
     record = make_pipeline(dry_run=False).handle(events.parse_event(event_at(bundle, now)))
     assert record.action == "proposed" and sandbox.writes() == []
+
+
+def test_namespaces_outside_the_allow_list_are_not_even_read(sandbox, scenario, make_pipeline):
+    event, _ = scenario("oom-memory-hog")
+    record = make_pipeline(namespaces_allow=("shop", "payments")).handle(event)
+    assert record.action == "ignored" and "KUBESENT_NAMESPACES_ALLOW" in record.reason
+    assert record.api_calls == 0 and sandbox.requests == []
+
+
+def test_an_event_claiming_another_cluster_is_ignored(sandbox, now, make_pipeline):
+    bundle, _ = load_scenario("oom-memory-hog")
+    sandbox.load_bundle(bundle)
+    event = event_at(bundle, now)
+    event["clusterName"] = "someone-elses"
+    record = make_pipeline(cluster_name="prod").handle(events.parse_event(event))
+    assert record.action == "ignored" and "someone-elses" in record.reason
+
+
+def test_a_forged_cluster_name_does_not_mint_a_fresh_incident(sandbox, now, make_pipeline):
+    bundle, _ = load_scenario("oom-memory-hog")
+    sandbox.load_bundle(bundle)
+    pipeline = make_pipeline()
+    first = event_at(bundle, now)
+    assert pipeline.handle(events.parse_event(first)).action == "dry_run"
+    forged = {**first, "clusterName": "forged-1"}
+    assert pipeline.handle(events.parse_event(forged)).action == "ignored"

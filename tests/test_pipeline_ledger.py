@@ -133,17 +133,18 @@ def test_the_same_failure_on_the_patched_template_escalates_as_ineffective(sandb
     pipeline = make_pipeline(dry_run=False, ledger=ledger)
     try:
         assert pipeline.handle(events.parse_event(event_at(bundle, now))).action == "applied"
-        # The rollout's new pod (new pod-template-hash, 110Mi) is OOM-killed again ten minutes later.
+        # The rollout's new pod (the controller's new ReplicaSet, 110Mi) is OOM-killed again ten minutes later.
         pod = next(o for o in bundle["objects"] if o["kind"] == "Pod")
         deployment = sandbox.get_object(api_version="apps/v1", kind="Deployment", namespace="demo", name="memory-hog")
-        again = copy.deepcopy(pod)
-        again["metadata"].update(name="memory-hog-second-try", uid="11111111-2222-4333-8444-555555555555")
-        again["metadata"]["labels"]["pod-template-hash"] = "newhash123"
-        again["spec"]["containers"][0]["resources"] = deployment["spec"]["template"]["spec"]["containers"][0]["resources"]
+        pods = sandbox.store.list(sandbox._resource("v1", "Pod"), namespace="demo")
+        new_pod = next(p for p in pods[0]
+                       if p["metadata"]["name"] != pod["metadata"]["name"])
+        again = copy.deepcopy(new_pod)
+        again["status"] = copy.deepcopy(pod["status"])
         sandbox.load_objects([again])
         later = now + timedelta(minutes=10)
         event = event_at(bundle, later)
-        event["involvedObject"].update(name="memory-hog-second-try", uid="11111111-2222-4333-8444-555555555555")
+        event["involvedObject"].update(name=again["metadata"]["name"], uid=again["metadata"]["uid"])
         record = pipeline.handle(events.parse_event(event), now=later)
     finally:
         ledger.close()

@@ -125,6 +125,8 @@ def decode_pubsub_data(data: object) -> PodEvent:
         raise errors.BadEvent("message.data is not valid base64") from exc
     try:
         payload = json.loads(raw)
+    except RecursionError as exc:
+        raise errors.BadEvent("message.data nests too deeply to be an exporter event") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise errors.BadEvent(f"message.data is not JSON: {errors.truncate(str(exc), 120)}") from exc
     if not isinstance(payload, dict):
@@ -140,16 +142,31 @@ POD_FAILURE_REASONS = frozenset({
 })
 
 
+# Kubernetes object names: a namespace is a DNS label, a pod name a DNS subdomain. Anything else in
+# an event is forged or broken, and must not reach an API path.
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_POD_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+# Foreign text echoed into a reason is cut to this: enough to recognise it, too short to flood a log.
+_ECHO_CHARS = 64
+
+
+def _echo(text: str) -> str:
+    return repr(errors.truncate(text, _ECHO_CHARS)) if text else "empty"
+
+
 def why_skip(event: PodEvent, *, now: datetime, max_age_seconds: int) -> str | None:
     """The reason to drop this event without an incident, or None to handle it."""
     if event.involved_object.kind != "Pod":
-        return f"involvedObject.kind is {event.involved_object.kind or 'empty'!r}, not Pod"
+        return f"involvedObject.kind is {_echo(event.involved_object.kind)}, not Pod"
     if event.type != "Warning":
-        return f"event type is {event.type or 'empty'!r}, not Warning"
+        return f"event type is {_echo(event.type)}, not Warning"
     if event.reason not in POD_FAILURE_REASONS:
-        return f"reason {event.reason!r} is not a pod failure KubeSent handles"
+        return f"reason {_echo(event.reason)} is not a pod failure KubeSent handles"
     if not event.involved_object.name or not event.namespace:
         return "involvedObject has no name or namespace"
+    if not _NAMESPACE.match(event.namespace) or not _POD_NAME.match(event.involved_object.name) \
+            or ".." in event.involved_object.name:
+        return f"involvedObject names no valid pod ({_echo(event.namespace)}/{_echo(event.involved_object.name)})"
     occurred = event.occurred_at
     if occurred is None:
         return "event has no timestamp (lastTimestamp, eventTime, creationTimestamp)"

@@ -62,9 +62,19 @@ class Pipeline:
         if policy.namespace_denied(event.namespace, self.settings):
             return AuditRecord(action="ignored", reason=f"namespace {event.namespace} is deny-listed "
                                                          "(KUBESENT_NAMESPACES_DENY)")
+        if not policy.namespace_allowed(event.namespace, self.settings):
+            # Not even read: its logs would otherwise leave the cluster in a prompt.
+            return AuditRecord(action="ignored", reason=f"namespace {event.namespace} is not in "
+                                                         "KUBESENT_NAMESPACES_ALLOW")
+        configured = self.settings.cluster_name
+        if configured and event.cluster_name and event.cluster_name != configured:
+            return AuditRecord(action="ignored", reason=f"the event comes from cluster "
+                                                         f"{errors.truncate(event.cluster_name, 64)!r}; this "
+                                                         f"instance serves {configured!r}")
         try:
-            evidence = gather.identify(self.cluster, event,
-                                                cluster=event.cluster_name or self.settings.cluster_name)
+            # The configured name, not the event's: a forged clusterName would mint fresh incident keys
+            # and slip past deduplication, cooldowns and the breaker.
+            evidence = gather.identify(self.cluster, event, cluster=configured)
         except errors.NotFound as exc:
             return AuditRecord(action="ignored", reason=f"the pod is gone: {exc}")
         except errors.ClusterRefused as exc:
@@ -114,12 +124,17 @@ class Pipeline:
             record.action, record.reason = "ignored", ("the workload's template already has this change (fixed "
                                                        "since this pod was created)")
             return record
+        last = self.ledger.last_remediation(key) if patch is not None else None
+        total = remedies.total_factor(diagnosis.remedy, evidence.owner, last)
+        # The first raise is bounded by the per-step rule alone (the VPA's +100Mi is ×11 on a 10Mi limit);
+        # the total cap stops the raises after it.
+        counted = total if last is not None and last.remedy == diagnosis.remedy.kind.value else 1.0
         decision = policy.decide(diagnosis, evidence.owner, namespace=evidence.namespace, patch=patch,
                                  settings=self.settings, breaker_open=verdict is Verdict.BREAKER,
-                                 template_drift=evidence.template_drift)
+                                 template_drift=evidence.template_drift, total_factor=counted)
         record.action, record.reason, record.patch, record.previous = decision.action, decision.reason, patch, previous
         if decision.action in ("applied", "dry_run") and patch is not None:
-            self._write(record, evidence, diagnosis, key, patch, previous, now)
+            self._write(record, evidence, diagnosis, key, patch, previous, now, total_factor=total)
         return record
 
     def _diagnose(self, evidence: Evidence, key: IncidentKey, now: datetime) -> tuple[Diagnosis, ModelReport | None]:
@@ -145,7 +160,7 @@ class Pipeline:
         return outcome.diagnosis, outcome.report
 
     def _write(self, record: AuditRecord, evidence: Evidence, diagnosis: Diagnosis, key: IncidentKey,
-               patch: dict[str, Any], previous: dict[str, Any], now: datetime) -> None:
+               patch: dict[str, Any], previous: dict[str, Any], now: datetime, *, total_factor: float) -> None:
         """Server-side dry-run, then (unless dry-run mode) the patch with a resourceVersion precondition."""
         owner = evidence.owner
         annotation = _annotation(evidence, diagnosis, key, previous, now)
@@ -184,7 +199,7 @@ class Pipeline:
                 return
         self.ledger.record_remediation(key, Remediation(
             incident_id=key.id, category=key.category, remedy=diagnosis.remedy.kind.value, action="applied", at=now,
-            template_hash=evidence.template_hash, previous=previous, patch=patch))
+            template_hash=evidence.template_hash, previous=previous, patch=patch, total_factor=total_factor))
 
 
 def _report(report: ModelReport | None) -> dict[str, Any] | None:
@@ -196,14 +211,18 @@ def _report(report: ModelReport | None) -> dict[str, Any] | None:
 
 
 def _last_remediation(evidence: Evidence) -> dict[str, Any] | None:
+    """The workload's own record of KubeSent's last change. Anyone who can edit the workload can
+    edit it too, so it only ever makes KubeSent more careful (escalate), never bolder."""
     raw = evidence.owner.annotations.get(LAST_REMEDIATION_ANNOTATION)
     if not raw:
         return None
     try:
         parsed = json.loads(raw[:8192])
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
-    return parsed if isinstance(parsed, dict) else None
+    if not isinstance(parsed, dict):
+        return None
+    return {key: value for key, value in parsed.items() if isinstance(value, (str, int, float, dict))}
 
 
 def _annotation(evidence: Evidence, diagnosis: Diagnosis, key: IncidentKey, previous: dict[str, Any],

@@ -86,9 +86,36 @@ def _within_bounds(diagnosis: Diagnosis, owner: Owner, settings: Settings) -> st
                 return f"CPU limit {remedy.cpu_limit} is above the ceiling {settings.cpu_ceiling}"
             if limits.get("cpu") and new > quantity.parse_millicores(limits["cpu"]) * settings.max_increase_factor:
                 return f"CPU limit {limits['cpu']} → {remedy.cpu_limit} is more than the allowed step"
+        if remedy.kind is RemedyKind.FIX_PROBE and remedy.probe:
+            return _probe_step(remedy, as_dict(as_dict(container).get(f"{remedy.probe}Probe")))
     except quantity.QuantityError as exc:
         return str(exc)
     return None
+
+
+# A timing field may grow by at most ×2 or this many seconds (×4 or 120 s for initialDelaySeconds, which
+# must cover a whole start-up): a probe loosened without bound stops detecting a hung app.
+_PROBE_STEP = {"probe_initial_delay_seconds": ("initialDelaySeconds", 0, 4, 120),
+               "probe_timeout_seconds": ("timeoutSeconds", 1, 2, 10),
+               "probe_period_seconds": ("periodSeconds", 10, 2, 30),
+               "probe_failure_threshold": ("failureThreshold", 3, 2, 5)}
+
+
+def _probe_step(remedy: Any, probe: dict[str, Any]) -> str | None:
+    for attribute, (field, default, factor, margin) in _PROBE_STEP.items():
+        wanted = getattr(remedy, attribute)
+        if wanted is None:
+            continue
+        value = probe.get(field)
+        current: int = value if isinstance(value, int) else default
+        if wanted > max(current * factor, current + margin):
+            return f"{field} {current} → {wanted} loosens the probe more than one step allows"
+    return None
+
+
+def _is_init_container(owner: Owner, container: str | None) -> bool:
+    spec = as_dict(owner.template.get("spec"))
+    return any(isinstance(item, dict) and item.get("name") == container for item in as_list(spec.get("initContainers")))
 
 
 def _current_limit(owner: Owner, container: str | None, resource: str) -> str | None:
@@ -101,7 +128,8 @@ def _current_limit(owner: Owner, container: str | None, resource: str) -> str | 
 
 
 def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[str, Any] | None,
-           settings: Settings, breaker_open: bool = False, template_drift: str | None = None) -> Decision:
+           settings: Settings, breaker_open: bool = False, template_drift: str | None = None,
+           total_factor: float = 1.0) -> Decision:
     """The one action for this incident, and why."""
     remedy = diagnosis.remedy
     if remedy.kind is RemedyKind.ESCALATE:
@@ -109,6 +137,10 @@ def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[st
     bound = _within_bounds(diagnosis, owner, settings)
     if bound is not None:
         return Decision("escalated", f"refused: {bound}")
+    if total_factor > settings.max_total_increase_factor:
+        return Decision("escalated", f"KubeSent's raises would take this limit to ×{total_factor:.1f} its value "
+                                     f"before KubeSent first changed it, over KUBESENT_MAX_TOTAL_INCREASE_FACTOR="
+                                     f"{settings.max_total_increase_factor}: a person must decide")
     if patch is None:
         return Decision("proposed", f"{remedy.kind.value} needs a person: KubeSent renders no patch for it")
     unfollowed = owner.annotations.get("kubesent.dev/unfollowed-controller")
@@ -137,6 +169,9 @@ def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[st
         return Decision("proposed", f"{remedy.kind.value} is never applied automatically (KUBESENT_AUTO_APPLY_REMEDIES)")
     if remedy.kind is RemedyKind.FIX_PROBE and not remedy.touches_only_probe_timing():
         return Decision("proposed", "a probe's port or path is a judgement call; only timing fields are applied")
+    if _is_init_container(owner, remedy.container):
+        return Decision("proposed", f"{remedy.container} is an init container; KubeSent's admission policy lets it "
+                                    "change regular containers only")
     if diagnosis.propose_only:
         return Decision("proposed", diagnosis.propose_only)
     if diagnosis.confidence < settings.confidence_threshold:

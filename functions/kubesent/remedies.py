@@ -12,6 +12,7 @@ from typing import Any
 from kubesent import workloads
 from kubesent.diagnosis.schema import Remedy, RemedyKind
 from kubesent.evidence import Owner
+from kubesent.ledger import Remediation
 
 _PROBE_FIELDS = {"liveness": "livenessProbe", "readiness": "readinessProbe", "startup": "startupProbe"}
 _PROBE_TIMINGS = (("probe_initial_delay_seconds", "initialDelaySeconds"), ("probe_timeout_seconds", "timeoutSeconds"),
@@ -133,3 +134,25 @@ def already_satisfied(remedy: Remedy, owner: Owner) -> bool:
     except quantity.QuantityError:
         return False
     return False
+
+
+def total_factor(remedy: Remedy, owner: Owner, last: Remediation | None) -> float:
+    """How far this raise, on top of KubeSent's earlier raises of the same kind (from the ledger, not
+    from the workload's own annotations, which its editors can change), takes the limit."""
+    from kubesent import quantity
+
+    found = _template_container(owner, remedy.container)
+    if found is None:
+        return 1.0
+    limits = workloads.as_dict(workloads.as_dict(found[1].get("resources")).get("limits"))
+    try:
+        if remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and remedy.memory_limit and limits.get("memory"):
+            step = quantity.parse_bytes(remedy.memory_limit) / max(1, quantity.parse_bytes(str(limits["memory"])))
+        elif remedy.kind is RemedyKind.RAISE_CPU_LIMIT and remedy.cpu_limit and limits.get("cpu"):
+            step = quantity.parse_millicores(remedy.cpu_limit) / max(1, quantity.parse_millicores(str(limits["cpu"])))
+        else:
+            return 1.0
+    except quantity.QuantityError:
+        return 1.0
+    earlier = last.total_factor if last is not None and last.remedy == remedy.kind.value else 1.0
+    return float(earlier * step)

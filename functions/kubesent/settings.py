@@ -137,6 +137,15 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("auto_apply_remedies")
+    @classmethod
+    def _only_contract_kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        extra = set(value) - set(DEFAULT_AUTO_APPLY)
+        if extra:
+            raise ValueError(f"only {', '.join(DEFAULT_AUTO_APPLY)} may ever be applied automatically; "
+                             f"remove {', '.join(sorted(extra))}")
+        return value
+
     @model_validator(mode="after")
     def _resolve_llm(self) -> Settings:
         if self.llm == "":

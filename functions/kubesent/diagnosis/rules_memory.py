@@ -101,8 +101,10 @@ def oom_killed(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     previous = context.last_remediation or {}
     if previous.get("remedy") == RemedyKind.RAISE_MEMORY_LIMIT and previous.get("container") == facts.name \
             and previous.get("templateHash") and previous.get("templateHash") != evidence.template_hash:
+        earlier = previous.get("previous")
+        was = earlier.get("memory_limit", "?") if isinstance(earlier, dict) else "?"
         return escalate(f"Container {facts.name} is still OOM-killed after KubeSent raised its memory limit "
-                        f"(previously {previous.get('previous', {}).get('memory_limit', '?')}): the bump did not "
+                        f"(previously {was}): the bump did not "
                         "help. Investigate memory use; roll back if needed.", 95)
     heap = heap_flag_bytes(facts.heap_flags)
     if heap is not None and heap >= HEAP_SHARE_OF_LIMIT * limit:
@@ -120,9 +122,13 @@ def oom_killed(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     injected = _injected(evidence, facts.name)
     needed = needed_memory_bytes(limit, request)
     capped = min(needed, context.memory_ceiling_bytes)
-    original = previous.get("original", {}).get(f"memory_limit/{facts.name}") if isinstance(previous.get("original"), dict) else None
-    if original:
-        cap_total = int(quantity.parse_bytes(str(original)) * context.max_total_increase_factor)
+    originals = previous.get("original")
+    original = originals.get(f"memory_limit/{facts.name}") if isinstance(originals, dict) else None
+    try:
+        cap_total = int(quantity.parse_bytes(str(original)) * context.max_total_increase_factor) if original else 0
+    except quantity.QuantityError:
+        cap_total = 0
+    if cap_total:
         if limit >= cap_total:
             return escalate(f"Container {facts.name} already had its memory limit raised from {original} to "
                             f"{limit_text}, the most KubeSent may add in total: a person must decide.")
