@@ -82,3 +82,5 @@ def test_a_transient_cluster_fault_answers_500_so_pubsub_redelivers(client, sand
     assert response.status_code == 500
     assert "kubesent.retry" in capsys.readouterr().out
     assert client.post("/projects/p/topics/t", json=_push_body(event_at(bundle, now))).status_code == 200
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert line["action"] == "applied", "the redelivery is handled, not taken for a duplicate of the failed try"

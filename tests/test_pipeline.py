@@ -49,6 +49,8 @@ def test_oom_with_dry_run_off_patches_the_deployment_and_records_why(sandbox, sc
     assert "kubesent" in managers
     writes = sandbox.writes()
     assert len(writes) == 1 and writes[0]["method"] == "PATCH"
+    patches = [r for r in sandbox.requests if r["method"] == "PATCH"]
+    assert [r["dry_run"] for r in patches] == [True, False], "the server-side dry-run comes first"
 
 
 def test_second_event_for_the_same_incident_is_a_duplicate(sandbox, scenario, make_pipeline):
@@ -82,8 +84,8 @@ def test_bare_pod_gets_a_proposal_not_a_patch(sandbox, scenario, make_pipeline):
 def test_kube_system_is_never_patched(sandbox, scenario, make_pipeline):
     event, _ = scenario("kube-system-oom")
     record = make_pipeline(dry_run=False).handle(event)
-    assert record.action in ("ignored", "proposed")
-    assert sandbox.writes() == []
+    assert record.action == "ignored" and "deny-listed" in record.reason
+    assert sandbox.writes() == [] and sandbox.requests == []
 
 
 def test_gitops_managed_workload_is_never_patched(sandbox, scenario, make_pipeline):
@@ -235,3 +237,42 @@ def test_a_forged_cluster_name_does_not_mint_a_fresh_incident(sandbox, now, make
     assert pipeline.handle(events.parse_event(first)).action == "dry_run"
     forged = {**first, "clusterName": "forged-1"}
     assert pipeline.handle(events.parse_event(forged)).action == "ignored"
+
+
+class RacingCluster:
+    """The real cluster client, but someone edits the Deployment between KubeSent's read and its write."""
+
+    def __init__(self, inner, sandbox):
+        self.inner, self.sandbox, self.raced = inner, sandbox, False
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def patch(self, **kwargs):
+        if not kwargs["dry_run"] and not self.raced:
+            self.raced = True
+            deployment = self.sandbox.get_object(api_version="apps/v1", kind="Deployment", namespace="demo",
+                                                 name="memory-hog")
+            deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] = "512Mi"
+            deployment["metadata"]["resourceVersion"] = str(int(deployment["metadata"]["resourceVersion"]) + 1000)
+            self.sandbox.load_objects([deployment])
+        return self.inner.patch(**kwargs)
+
+
+def test_a_concurrent_edit_is_not_overwritten(sandbox, scenario, make_pipeline):
+    event, _ = scenario("oom-memory-hog")
+    pipeline = make_pipeline(dry_run=False)
+    pipeline.cluster = RacingCluster(pipeline.cluster, sandbox)
+    record = pipeline.handle(event)
+    assert record.action == "ignored" and "already" in record.reason
+    assert _memory_limit(_deployment(sandbox, "memory-hog"), "memory-hog") == "512Mi"
+
+
+def test_secrets_in_event_messages_never_reach_the_audit_line(sandbox, now, make_pipeline):
+    bundle, _ = load_scenario("missing-configmap")
+    sandbox.load_bundle(bundle)
+    event = event_at(bundle, now)
+    event["message"] = 'Error: configmap "api-settings" not found (token=ghp_abcdefghijklmnopqrstuvwxyz0123456789)'
+    record = make_pipeline().handle(events.parse_event(event))
+    line = record.log_line()
+    assert "ghp_abcdefghijklmnopqrstuvwxyz0123456789" not in line and "REDACTED" in record.event["message"]

@@ -52,13 +52,14 @@ def _diagnoser(fake: FakeGemini, make_pipeline) -> GeminiDiagnoser:
 
 def test_a_good_answer_for_a_case_the_rules_skip_is_used(sandbox, make_pipeline, fake, now):
     event = _unexplained_crash(sandbox, now)
-    fake.answer_json({"category": "crash_loop", "root_cause": "The app exits because its shard map is empty.",
-                      "remedy": "add_missing_config", "container": "worker", "confidence": 80,
-                      "config_kind": "ConfigMap", "config_name": "shard-map",
+    fake.answer_json({"category": "crash_loop", "root_cause": "The app exits because its shard map is empty; "
+                      "start it with --shards pointing at the shard map.",
+                      "remedy": "fix_command_or_args", "container": "worker", "confidence": 80,
                       "evidence": ["ValueError: shard map has 0 entries"]})
     record = make_pipeline(dry_run=False, diagnoser=_diagnoser(fake, make_pipeline)).handle(event)
     assert record.diagnosed_by.startswith("model:")
-    assert record.action in ("proposed", "escalated")
+    assert record.action == "proposed" and record.remedy == "fix_command_or_args"
+    assert "shard map" in record.root_cause and record.model["refusal"] is None
     assert record.model["prompt_chars"] > 0 and record.model["cached"] is False
     assert sandbox.writes() == []
 
@@ -84,7 +85,8 @@ def test_hostile_answers_change_nothing_on_the_cluster(sandbox, make_pipeline, f
               "evidence": ["ValueError: shard map has 0 entries"], **HOSTILE[name]}
     fake.set_default(ScriptedResponse(body={"candidates": [{"content": {"parts": [{"text": json.dumps(answer)}]}}]}))
     record = make_pipeline(dry_run=False, diagnoser=_diagnoser(fake, make_pipeline)).handle(event)
-    assert record.action in ("escalated", "proposed")
+    assert record.action == "escalated" and record.remedy == "escalate"
+    assert record.model["refusal"], "the validator, not luck, must stop it"
     assert sandbox.writes() == []
 
 

@@ -103,3 +103,9 @@ def test_non_allowed_namespaces_are_proposals():
 def test_only_the_three_contract_kinds_may_ever_be_auto_applied():
     with pytest.raises(ValidationError):
         Settings(auto_apply_remedies=("raise_memory_limit", "fix_image_reference"))
+
+
+def test_an_image_fix_is_never_applied_even_with_a_patch_and_full_confidence():
+    remedy = Remedy(kind=RemedyKind.FIX_IMAGE_REFERENCE, container="app", image="registry.example.com/shop/web:1.4.3")
+    decision = _decide(_diagnosis(remedy, confidence=100))
+    assert decision.action == "proposed" and "never applied automatically" in decision.reason

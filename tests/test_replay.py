@@ -33,11 +33,15 @@ def test_each_scenario_reaches_its_expected_outcome(name):
                                 index=1)
     assert CONTRACT_KEYS <= set(result)
     assert result["remedy"] in REMEDIES and 0 <= result["confidence"] <= 100
+    assert "action" in expected and (expected["action"] == "ignored" or "remedy" in expected), \
+        f"{name}/expected.json must pin the action and, unless ignored, the remedy"
     for key in ("action", "remedy", "category", "target", "patch"):
         if key in expected:
             assert result[key] == expected[key], (key, result)
     if "root_cause_contains" in expected:
         assert expected["root_cause_contains"] in result["root_cause"]
+    if "reason_contains" in expected:
+        assert expected["reason_contains"] in result["reason"], result["reason"]
 
 
 def test_corpus_file_matches_the_scenario_folders():

@@ -156,7 +156,9 @@ def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[st
         return Decision("proposed", f"namespace {namespace} is not in KUBESENT_NAMESPACES_ALLOW")
     if template_drift:
         return Decision("proposed", f"the failing pod does not match the workload it names: {template_drift}")
-    if remedy.kind in (RemedyKind.RAISE_MEMORY_LIMIT, RemedyKind.RAISE_CPU_LIMIT) and not _current_limit(
+    sets_limit = (remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and remedy.memory_limit) or (
+        remedy.kind is RemedyKind.RAISE_CPU_LIMIT and remedy.cpu_limit)
+    if sets_limit and not _current_limit(
             owner, remedy.container, "memory" if remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT else "cpu"):
         return Decision("proposed", "the workload's template sets no such limit; adding one is a person's choice")
     controller = foreign_controller(owner)

@@ -1187,10 +1187,40 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
 }
 
 
+def _containers_patch(name: str, body: dict[str, Any], *, template: bool = True) -> dict[str, Any]:
+    spec = {"containers": [{"name": name, **body}]}
+    return {"spec": {"template": {"spec": spec}}} if template else {"spec": spec}
+
+
+# Expectations pinned on top of each scenario's own: why an event is ignored, and the exact patch a
+# proposal or dry-run renders (a person reads it, so it must be right even when nothing is written).
+PINNED: dict[str, dict[str, Any]] = {
+    "kube-system-oom": {"reason_contains": "deny-listed"},
+    "ignored-pod-gone": {"reason_contains": "gone"},
+    "ignored-normal-image-backoff": {"reason_contains": "not Warning"},
+    "probe-slow-start-spring-boot": {"patch": _containers_patch("orders", {"livenessProbe": {"initialDelaySeconds": 73}})},
+    "probe-liveness-kill-backoff": {"patch": _containers_patch("orders", {"livenessProbe": {"initialDelaySeconds": 73}})},
+    "run-as-non-root-root-image": {"category": "container_create"},
+    "bare-pod-oom": {"patch": _containers_patch("job", {"resources": {"limits": {"memory": "228Mi"}}}, template=False),
+                     "reason_contains": "bare Pod"},
+    "gitops-oom": {"patch": _containers_patch("web", {"resources": {"limits": {"memory": "164Mi"}}}),
+                   "reason_contains": "argocd"},
+    "oom-job-batch": {"patch": _containers_patch("etl", {"resources": {"limits": {"memory": "615Mi"}}}),
+                      "reason_contains": "Job"},
+    "oom-leak-after-6h": {"patch": _containers_patch("api", {"resources": {"limits": {"memory": "615Mi"}}}),
+                          "reason_contains": "leak"},
+    "evicted-memory-over-request": {
+        "patch": _containers_patch("batch", {"resources": {"requests": {"memory": "2212Mi"}}}),
+        "reason_contains": "eviction"},
+    "image-private-registry-401": {"patch": None},
+}
+
+
 def write_all() -> None:
     lines = []
     for name, make in SCENARIOS.items():
         bundle, expected = make()
+        expected = {**expected, **PINNED.get(name, {})}
         folder = HERE / name
         folder.mkdir(exist_ok=True)
         (folder / "bundle.json").write_text(json.dumps(bundle, indent=1) + "\n")
