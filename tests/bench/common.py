@@ -6,12 +6,9 @@ Called by ``tests.bench.suite`` and the figure modules.
 
 from __future__ import annotations
 
-import copy
-import json
 import statistics
 import sys
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +17,11 @@ FUNCTIONS = ROOT / "functions"
 SCENARIOS = ROOT / "tests" / "scenarios"
 if str(FUNCTIONS) not in sys.path:
     sys.path.insert(0, str(FUNCTIONS))
+
+# The scenario helpers the tests use, re-exported so the benchmarks measure the very same incidents.
+from tests.conftest import event_at  # noqa: E402,F401
+from tests.conftest import load_scenario as shared_scenario  # noqa: E402
+from tests.scenarios.builder import GOOD_MODEL_ANSWER, TRACEBACK, unexplained_crash  # noqa: E402,F401
 
 
 @dataclass
@@ -55,37 +57,4 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def load_scenario(name: str) -> dict[str, Any]:
-    return json.loads((SCENARIOS / name / "bundle.json").read_text())
-
-
-def event_at(bundle: dict[str, Any], when: datetime) -> dict[str, Any]:
-    """The bundle's exporter event, re-stamped as if it just happened (as tests/conftest.py does)."""
-    event = copy.deepcopy(bundle["event"])
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if event.get("lastTimestamp"):
-        event["lastTimestamp"] = stamp
-    if event.get("eventTime"):
-        event["eventTime"] = when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    event["metadata"]["creationTimestamp"] = stamp
-    return event
-
-
-def unexplained_crash(bundle: dict[str, Any], log: str) -> dict[str, Any]:
-    """crashloop-command without its command override and with an app traceback: the rules leave it to the
-    model (as tests/test_pipeline_gemini.py ``_unexplained_crash``)."""
-    bundle = copy.deepcopy(bundle)
-    for obj in bundle["objects"]:
-        spec = obj.get("spec", {}).get("template", {}).get("spec") or (obj.get("spec") if obj["kind"] == "Pod" else None)
-        for container in (spec or {}).get("containers", []):
-            container.pop("command", None), container.pop("args", None)
-    key = next(iter(bundle["logs"]))
-    bundle["logs"][key]["previous"] = log
-    return bundle
-
-
-TRACEBACK = ("Traceback (most recent call last):\n  File \"/srv/app.py\", line 41, in <module>\n"
-             "    shards = load_shard_map()\nValueError: shard map has 0 entries\n")
-GOOD_MODEL_ANSWER = {"category": "crash_loop", "root_cause": "The app exits because its shard map is empty.",
-                     "remedy": "add_missing_config", "container": "worker", "confidence": 80,
-                     "config_kind": "ConfigMap", "config_name": "shard-map",
-                     "evidence": ["ValueError: shard map has 0 entries"]}
+    return shared_scenario(name)[0]
