@@ -130,6 +130,8 @@ class Evidence:
     focus_container: str | None
     """The container the event names (fieldPath), else the failing one, else the first."""
     category: Category
+    pod_spec: dict[str, Any] = field(default_factory=dict)
+    """The pod spec pruned to scheduling, volumes and identity (no containers, no token volume)."""
     template_drift: str | None = None
     """Why the failing pod is not provably an instance of the owner's current template (a forged or
     unverifiable owner reference, a LimitRange or webhook, a later edit), if it is not. Such

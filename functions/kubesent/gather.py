@@ -55,7 +55,8 @@ def identify(reader: Reader, event: PodEvent, *, cluster: str) -> Evidence:
         template_hash=workloads.template_hash(pod, top, proven=resolution.template_hash), events=(),
         event_message=redaction.redact(event.message[:4000]), focus_container=focus,
         category=classify.category(event, containers, focus, pod),
-        template_drift=resolution.unverified or podfacts.template_drift(pod, top, focus))
+        template_drift=resolution.unverified or podfacts.template_drift(pod, top, focus),
+        pod_spec=podfacts.pruned_pod_spec(pod))
 
 
 def complete(reader: Reader, evidence: Evidence, *, log_tail_lines: int, log_limit_bytes: int,

@@ -199,3 +199,31 @@ def _same_quantity(left: Any, right: Any) -> bool:
         return quantity.parse(str(left)) == quantity.parse(str(right))
     except quantity.QuantityError:
         return False
+
+
+# Pod-level fields kept for diagnosis: where it may run, what it mounts, who it runs as.
+_POD_SPEC_FIELDS = ("nodeName", "nodeSelector", "affinity", "tolerations", "topologySpreadConstraints",
+                    "priorityClassName", "serviceAccountName", "securityContext", "hostNetwork", "hostPID",
+                    "runtimeClassName", "restartPolicy", "terminationGracePeriodSeconds", "imagePullSecrets")
+_TOKEN_VOLUME_PREFIX = "kube-api-access-"
+
+
+def pruned_pod_spec(pod: dict[str, Any]) -> dict[str, Any]:
+    """The pod spec minus its containers (the facts cover them), the service-account token volume and
+    anything not named above; volumes keep only their name, their source kind and the object they name."""
+    spec = as_dict(pod.get("spec"))
+    pruned: dict[str, Any] = {key: copy.deepcopy(spec[key]) for key in _POD_SPEC_FIELDS if key in spec}
+    volumes = []
+    for volume in as_list(spec.get("volumes")):
+        if not isinstance(volume, dict) or str(volume.get("name", "")).startswith(_TOKEN_VOLUME_PREFIX):
+            continue
+        sources = {key: value for key, value in volume.items() if key != "name"}
+        summary: dict[str, Any] = {"name": volume.get("name")}
+        for kind, value in sources.items():
+            value = as_dict(value)
+            summary[kind] = {k: value[k] for k in ("name", "secretName", "claimName", "optional", "medium",
+                                                 "sizeLimit", "path") if k in value}
+        volumes.append(summary)
+    if volumes:
+        pruned["volumes"] = volumes
+    return pruned

@@ -43,6 +43,10 @@ def neutralise(text: str) -> str:
     return cleaned
 
 
+# Scheduling constraints and volumes fit in this; a larger spec is cut rather than crowding out the logs.
+POD_SPEC_CHARS = 1500
+
+
 def _clip(text: str, limit: int = MAX_FIELD_CHARS) -> str:
     # Cut before redacting too: redaction is linear, but a field of a pod spec can be a megabyte.
     cleaned = neutralise(text[: 2 * limit])
@@ -74,6 +78,9 @@ def render_evidence(evidence: Evidence, settings: Settings) -> str:
         lines.append(f"pod message: {_clip(evidence.pod_message)}")
     for condition in evidence.conditions:
         lines.append("condition: " + " ".join(f"{key}={_clip(str(value))}" for key, value in sorted(condition.items())))
+    if evidence.pod_spec:
+        lines.append("pod spec (pruned): " + _clip(json.dumps(evidence.pod_spec, sort_keys=True, default=str),
+                                                   POD_SPEC_CHARS))
     if evidence.focus_container:
         lines.append(f"failing container: {_clip(evidence.focus_container)}")
     for facts in evidence.containers:

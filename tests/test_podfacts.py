@@ -1,0 +1,39 @@
+"""Pod facts: what is kept from a pod for diagnosis, and what never is."""
+
+from __future__ import annotations
+
+import json
+
+from kubesent import podfacts
+from tests.conftest import load_scenario
+
+
+def _pod():
+    bundle, _ = load_scenario("oom-memory-hog")
+    pod = next(o for o in bundle["objects"] if o["kind"] == "Pod")
+    pod["spec"]["tolerations"] = [{"key": "dedicated", "operator": "Equal", "value": "batch", "effect": "NoSchedule"}]
+    pod["spec"]["volumes"].append({"name": "tls", "secret": {"secretName": "web-tls", "defaultMode": 420}})
+    pod["spec"]["containers"][0]["env"] = [{"name": "DB_PASSWORD", "value": "hunter2-literal"}]
+    return pod
+
+
+def test_the_pruned_spec_keeps_scheduling_and_volumes_but_no_containers_or_token():
+    pruned = podfacts.pruned_pod_spec(_pod())
+    assert pruned["tolerations"][0]["key"] == "dedicated"
+    assert pruned["volumes"] == [{"name": "tls", "secret": {"secretName": "web-tls"}}]
+    assert "containers" not in pruned
+    assert "hunter2-literal" not in json.dumps(pruned)
+
+
+def test_container_facts_keep_env_names_never_values():
+    facts = podfacts.containers(_pod())
+    assert facts[0].env_names == ("DB_PASSWORD",)
+    assert "hunter2-literal" not in repr(facts)
+
+
+def test_heap_flags_are_the_only_thing_taken_from_option_variables():
+    pod = _pod()
+    pod["spec"]["containers"][0]["env"] = [{"name": "JAVA_TOOL_OPTIONS",
+                                            "value": "-Xmx512m -Djavax.net.ssl.trustStorePassword=changeit"}]
+    facts = podfacts.containers(pod)
+    assert facts[0].heap_flags == ("-Xmx512m",) and "changeit" not in repr(facts)
