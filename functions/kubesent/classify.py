@@ -51,7 +51,8 @@ def category(event: PodEvent, containers: tuple[ContainerFacts, ...], focus: str
         return Category.OOM_KILLED
     if reason == "Unhealthy":
         return Category.PROBE_FAILURE
-    if waiting in _IMAGE_WAITING or (reason in ("Failed", "InspectFailed") and _IMAGE_MESSAGE.search(message)):
+    if waiting in _IMAGE_WAITING or reason == "FailedToRetrieveImagePullSecret" or (
+            reason in ("Failed", "InspectFailed") and _IMAGE_MESSAGE.search(message)):
         return Category.IMAGE_PULL
     if waiting == "CreateContainerConfigError" and _NON_ROOT_MESSAGE.search(
             message + " " + (facts.waiting_message if facts else "")):

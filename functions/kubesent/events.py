@@ -139,6 +139,7 @@ POD_FAILURE_REASONS = frozenset({
     "BackOff", "Failed", "Unhealthy", "Evicted", "FailedScheduling", "FailedMount",
     "FailedAttachVolume", "FailedCreatePodSandBox", "FailedPostStartHook", "FailedPreStopHook",
     "OOMKilling", "Killing", "InspectFailed", "ErrImageNeverPull", "FailedKillPod", "Preempted",
+    "FailedToRetrieveImagePullSecret",
 })
 
 

@@ -85,7 +85,9 @@ def test_oom_total_increase_is_capped_by_the_original_limit():
 
 
 def _pull(message: str, waiting: str = "ErrImagePull"):
-    facts = container(waiting_reason=waiting, waiting_message=message, last_terminated=None, restart_count=0)
+    image = message.split('"')[1] if message.count('"') >= 2 else "nginx:1.27"
+    facts = container(image=image, waiting_reason=waiting, waiting_message=message, last_terminated=None,
+                      restart_count=0)
     return evidence(containers=(facts,), category=Category.IMAGE_PULL, event_message=message)
 
 
@@ -104,7 +106,10 @@ def _pull(message: str, waiting: str = "ErrImagePull"):
      'invalid reference format: repository name must be lowercase', RemedyKind.FIX_IMAGE_REFERENCE),
     ('Failed to pull image "private/app:1": Error response from daemon: pull access denied for private/app, '
      "repository does not exist or may require 'docker login': denied: requested access to the resource is denied",
-     RemedyKind.ADD_IMAGE_PULL_SECRET),
+     RemedyKind.FIX_IMAGE_REFERENCE),  # Docker Hub, no pull secret: a wrong name is the likelier cause
+    ('Failed to pull image "registry.corp.example/team/app:1": pull access denied, repository does not exist or '
+     'may require authorization: server message: insufficient_scope: authorization failed',
+     RemedyKind.ADD_IMAGE_PULL_SECRET),  # a private registry: credentials
     ('Failed to pull image "quay.io/x/y:1": rpc error: code = Unknown desc = dial tcp: lookup quay.io on '
      '10.0.0.10:53: no such host', RemedyKind.ESCALATE),
 ])

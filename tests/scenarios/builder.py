@@ -242,6 +242,33 @@ def job(name: str, containers: list[dict[str, Any]], *, namespace: str = NAMESPA
                        "uncountedTerminatedPods": {}}}
 
 
+def cronjob(name: str, containers: list[dict[str, Any]], *, namespace: str = NAMESPACE, schedule: str = "0 2 * * *",
+            restart_policy: str = "OnFailure", backoff_limit: int = 6) -> dict[str, Any]:
+    """A batch/v1 CronJob; its Jobs copy ``spec.jobTemplate`` (kubernetes.io "CronJob")."""
+    return {"apiVersion": "batch/v1", "kind": "CronJob",
+            "metadata": {"name": name, "namespace": namespace, "uid": _uid(f"cronjob/{namespace}/{name}"),
+                         "resourceVersion": "1001", "generation": 1, "creationTimestamp": "2026-11-01T09:00:00Z"},
+            "spec": {"schedule": schedule, "concurrencyPolicy": "Forbid", "suspend": False,
+                     "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 1,
+                     "jobTemplate": {"spec": {"backoffLimit": backoff_limit, "template": {
+                         "metadata": {}, "spec": {"containers": containers, "restartPolicy": restart_policy}}}}},
+            "status": {"active": [], "lastScheduleTime": "2026-11-20T02:00:00Z"}}
+
+
+def cronjob_chain(name: str, containers: list[dict[str, Any]], status: dict[str, Any], *,
+                  job_suffix: str = "29394120", suffix: str = "k8w2p", **kwargs: Any,
+                  ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """CronJob → Job ``NAME-<minutes since epoch>`` → Pod, as the CronJob controller names them."""
+    cron = cronjob(name, containers, **kwargs)
+    the_job = job(f"{name}-{job_suffix}", copy.deepcopy(containers), namespace=cron["metadata"]["namespace"],
+                  restart_policy=cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["restartPolicy"],
+                  backoff_limit=cron["spec"]["jobTemplate"]["spec"]["backoffLimit"], owner=cron)
+    the_pod = pod(the_job, the_job["spec"]["template"]["spec"], status, name=f"{the_job['metadata']['name']}-{suffix}",
+                  namespace=the_job["metadata"]["namespace"])
+    the_pod["spec"]["restartPolicy"] = the_job["spec"]["template"]["spec"]["restartPolicy"]
+    return cron, the_job, the_pod
+
+
 def job_chain(name: str, containers: list[dict[str, Any]], status: dict[str, Any], *, suffix: str = "q7v2m",
               **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Job → Pod (Job pods carry the job-name / controller-uid labels, no template hash)."""

@@ -1134,6 +1134,626 @@ def ignored_normal_image_backoff() -> Scenario:
     return b.bundle("ignored-normal-image-backoff", event, [deploy, rs, pod]), {"action": "ignored"}
 
 
+# --------------------------------------------------------------------------------------------------
+# Round 2: shapes the first corpus did not cover — other runtimes' and registries' wordings (CRI-O,
+# Docker daemon, Artifact Registry, ECR), init containers and sidecars, CronJobs, LimitRange-set
+# limits, exec/gRPC probes, node-level faults, and events that are not about a Pod at all.
+# --------------------------------------------------------------------------------------------------
+
+def _with_runtime(node: dict[str, Any], runtime: str) -> dict[str, Any]:
+    node["status"]["nodeInfo"]["containerRuntimeVersion"] = runtime
+    return node
+
+
+def _init_field_path(event: dict[str, Any], container: str) -> dict[str, Any]:
+    """kubelet names an init container as spec.initContainers{NAME} in events."""
+    event["involvedObject"]["fieldPath"] = f"spec.initContainers{{{container}}}"
+    return event
+
+
+# ---- images (round 2) -----------------------------------------------------------------------------
+
+def image_artifact_registry_403() -> Scenario:
+    """GKE node pulling from Artifact Registry without read access: the Docker-daemon wording
+    `Error response from daemon: Head "https://europe-west2-docker.pkg.dev/v2/.../manifests/4.19.5": denied:
+    Permission "artifactregistry.repositories.downloadArtifacts" denied on resource
+    "projects/P/locations/europe-west2/repositories/ml" (or it may not exist)`
+    (terraform-google-modules/terraform-google-kubernetes-engine#1779, GoogleCloudPlatform/berglas#128).
+    A credentials/IAM problem → add_image_pull_secret proposal (or grant the node SA reader)."""
+    image = "europe-west2-docker.pkg.dev/speech-prod/ml/asr-api:4.19.5"
+    message = (f'Failed to pull image "{image}": rpc error: code = Unknown desc = Error response from daemon: Head '
+               '"https://europe-west2-docker.pkg.dev/v2/speech-prod/ml/asr-api/manifests/4.19.5": denied: Permission '
+               '"artifactregistry.repositories.downloadArtifacts" denied on resource '
+               '"projects/speech-prod/locations/europe-west2/repositories/ml" (or it may not exist)')
+    return _pull("image-artifact-registry-403", "asr-api", image,
+                 [("Failed", message), ("Failed", "Error: ErrImagePull")], ("ErrImagePull", message),
+                 {"action": "proposed", "remedy": "add_image_pull_secret", "category": "image_pull"},
+                 extra_objects=[_with_runtime(b.node("node-a"), "docker://20.10.24")])
+
+
+def image_ecr_no_basic_auth() -> Scenario:
+    """EKS node whose kubelet credential provider failed: `Error response from daemon: Get
+    https://ACCOUNT.dkr.ecr.REGION.amazonaws.com/v2/.../manifests/9.0.7.0: no basic auth credentials`
+    (kubernetes/kubernetes#83348, kubernetes/community#4003). Credentials → add_image_pull_secret proposal."""
+    image = "123456789012.dkr.ecr.ap-southeast-1.amazonaws.com/isam:9.0.7.0"
+    message = (f'Failed to pull image "{image}": rpc error: code = Unknown desc = Error response from daemon: Get '
+               'https://123456789012.dkr.ecr.ap-southeast-1.amazonaws.com/v2/isam/manifests/9.0.7.0: no basic auth '
+               'credentials')
+    return _pull("image-ecr-no-basic-auth", "isam", image,
+                 [("Failed", message), ("Failed", "Error: ErrImagePull")], ("ErrImagePull", message),
+                 {"action": "proposed", "remedy": "add_image_pull_secret", "category": "image_pull"})
+
+
+def image_dockerhub_typo_access_denied() -> Scenario:
+    """A typo in a Docker Hub official image name (`ngnix`): Docker Hub answers a missing repository
+    exactly like a private one, so containerd says `pull access denied, repository does not exist or may
+    require authorization: server message: insufficient_scope: authorization failed`
+    (appscode/charts#1069, kubesphere/kubekey#1165). New kubelet wording without the `rpc error` prefix
+    (cnoe-io/idpbuilder#520). No pull secret exists anywhere and the name is one letter-swap from
+    `nginx` → fix the image reference, not credentials."""
+    image = "ngnix:1.27"
+    full = "docker.io/library/ngnix:1.27"
+    message = (f'Failed to pull image "{image}": failed to pull and unpack image "{full}": failed to resolve '
+               f'reference "{full}": pull access denied, repository does not exist or may require authorization: '
+               'server message: insufficient_scope: authorization failed')
+    return _pull("image-dockerhub-typo-access-denied", "edge-proxy", image,
+                 [("Failed", message), ("Failed", "Error: ErrImagePull")], ("ErrImagePull", message),
+                 {"action": "proposed", "remedy": "fix_image_reference", "category": "image_pull", "patch": None})
+
+
+def _crio_pull_daemonset(bundle_id: str, name: str, image: str, message: str, expected: dict[str, Any],
+                         *, namespace: str = "monitoring") -> Scenario:
+    container = {"name": name, "image": image}
+    state = {"waiting": {"reason": "ErrImagePull", "message": message}}
+    status = _pod_status([_status(name, state=state, image=image)], phase="Pending")
+    ds, pod = b.daemonset_chain(name, [container], status, namespace=namespace)
+    event = _event(pod, reason="Failed", container=name, message=message)
+    follow = _event(pod, reason="Failed", container=name, message="Error: ErrImagePull", time="2026-11-20T09:59:59Z")
+    node = _with_runtime(b.node("node-a"), "cri-o://1.30.4")
+    return b.bundle(bundle_id, event, [ds, pod, node], {}, extra_events=[follow]), {
+        "target": _target("DaemonSet", name, namespace), **expected}
+
+
+def image_crio_manifest_unknown() -> Scenario:
+    """CRI-O (containers/image) reports a missing tag as `reading manifest v1.8.9 in
+    quay.io/prometheus/node-exporter: manifest unknown` (cri-o/cri-o#4388,
+    redhat-openshift-ecosystem/community-operators-prod#1089). DaemonSet on an OpenShift-style node."""
+    image = "quay.io/prometheus/node-exporter:v1.8.9"
+    message = (f'Failed to pull image "{image}": rpc error: code = Unknown desc = reading manifest v1.8.9 in '
+               'quay.io/prometheus/node-exporter: manifest unknown')
+    return _crio_pull_daemonset("image-crio-manifest-unknown", "node-exporter", image, message,
+                                {"action": "proposed", "remedy": "fix_image_reference", "category": "image_pull",
+                                 "patch": None})
+
+
+def image_crio_short_name() -> Scenario:
+    """CRI-O refuses an unqualified image name when registries.conf defines no search registries:
+    `short-name "payments-api:3.1.0" did not resolve to an alias and no unqualified-search registries are
+    defined in "/etc/containers/registries.conf"` (containers/image#1090, containers/podman#24989). The fix
+    is a fully-qualified reference (docker.io/…, registry/…)."""
+    image = "payments-api:3.1.0"
+    message = (f'Failed to pull image "{image}": rpc error: code = Unknown desc = short-name "{image}" did not resolve '
+               'to an alias and no unqualified-search registries are defined in "/etc/containers/registries.conf"')
+    return _crio_pull_daemonset("image-crio-short-name", "payments-agent", image, message,
+                                {"action": "proposed", "remedy": "fix_image_reference", "category": "image_pull",
+                                 "patch": None}, namespace="payments")
+
+
+def image_private_registry_x509() -> Scenario:
+    """A private Harbor with a certificate from an internal CA the node does not trust: `failed to do
+    request: Head "https://.../manifests/0.0.1": tls: failed to verify certificate: x509: certificate signed
+    by unknown authority` (easzlab/kubeasz#1163, cnoe-io/idpbuilder#520, goharbor/harbor#5066). Node trust
+    store, not the manifest → escalate."""
+    image = "harbor-001.corp.example:5000/library/docker-demo:0.0.1"
+    message = (f'Failed to pull image "{image}": failed to pull and unpack image "{image}": failed to resolve '
+               f'reference "{image}": failed to do request: Head "https://harbor-001.corp.example:5000/v2/library/'
+               'docker-demo/manifests/0.0.1": tls: failed to verify certificate: x509: certificate signed by unknown '
+               'authority')
+    return _pull("image-private-registry-x509", "docker-demo", image,
+                 [("Failed", message), ("Failed", "Error: ErrImagePull")], ("ErrImagePull", message),
+                 {"action": "escalated", "remedy": "escalate", "category": "image_pull", "patch": None},
+                 extra_objects=[b.secret_metadata("harbor-pull", type_="kubernetes.io/dockerconfigjson")],
+                 pod_spec_extra={"imagePullSecrets": [{"name": "harbor-pull"}]})
+
+
+def image_pull_backoff_only() -> Scenario:
+    """Only `Error: ImagePullBackOff` (Warning Failed) reaches KubeSent: the original `Failed to pull image`
+    event was created over an hour ago and has been garbage-collected (event TTL 1 h), the container waits
+    with `Back-off pulling image "..."` (kubelet image_manager.go; event sequence in IBM/guestbook#65). The
+    real cause is unknown: do not guess → escalate."""
+    image = "ghcr.io/example/ledger:4.2.0"
+    return _pull("image-pull-backoff-only", "ledger", image, [("Failed", "Error: ImagePullBackOff")],
+                 ("ImagePullBackOff", f'Back-off pulling image "{image}"'),
+                 {"action": "escalated", "remedy": "escalate", "category": "image_pull", "patch": None})
+
+
+def image_missing_pull_secret() -> Scenario:
+    """The pod names imagePullSecrets `regcred`, which does not exist in the namespace. kubelet warns
+    `FailedToRetrieveImagePullSecret` `Unable to retrieve some image pull secrets (regcred); attempting to
+    pull the image may not succeed.` (kubernetes/website#48718, confluentinc/confluent-kubernetes-examples#276)
+    and the anonymous pull from GitLab's registry fails with 401. The fix is the missing Secret `regcred`;
+    the root cause must name it."""
+    image = "registry.gitlab.com/acme/billing/api:1.9.0"
+    message = (f'Failed to pull image "{image}": failed to pull and unpack image "{image}": failed to resolve '
+               f'reference "{image}": failed to authorize: failed to fetch oauth token: unexpected status from GET '
+               'request to https://gitlab.com/jwt/auth?scope=repository%3Aacme%2Fbilling%2Fapi%3Apull&service='
+               'container_registry: 401 Unauthorized')
+    warn = "Unable to retrieve some image pull secrets (regcred); attempting to pull the image may not succeed."
+    return _pull("image-missing-pull-secret", "billing-api", image,
+                 [("Failed", message), ("FailedToRetrieveImagePullSecret", warn), ("Failed", "Error: ErrImagePull")],
+                 ("ErrImagePull", message),
+                 {"action": "proposed", "remedy": "add_image_pull_secret", "category": "image_pull",
+                  "root_cause_contains": "regcred"},
+                 pod_spec_extra={"imagePullSecrets": [{"name": "regcred"}]})
+
+
+# ---- crash loops (round 2) ------------------------------------------------------------------------
+
+def crash_crlf_entrypoint() -> Scenario:
+    """An entrypoint script committed with CRLF line endings: its shebang names `/bin/sh\\r`, so execve
+    fails with ENOENT although the file exists; runc reports `exec /docker-entrypoint.sh: no such file or
+    directory`, exit 255 (bodleian/iiif-static-choices#20, VonHoltenCodes/SlowBooks-Pro-2026#5 with exit
+    255, CTFd/CTFd#2598). The workload sets no command: the image is broken → rebuild / pick a fixed tag
+    (fix_image_reference proposal)."""
+    container = {"name": "app", "image": "ghcr.io/example/slowbooks:2026.4.1",
+                 "ports": [{"name": "http", "containerPort": 3000}]}
+    return _crash("crash-crlf-entrypoint", "slowbooks", container,
+                  _terminated("Error", 255, "2026-11-20T09:59:44Z", "2026-11-20T09:59:44Z"),
+                  "exec /docker-entrypoint.sh: no such file or directory\n",
+                  {"action": "proposed", "remedy": "fix_image_reference", "category": "crash_loop", "patch": None},
+                  restarts=3)
+
+
+def crash_gunicorn_wrong_module() -> Scenario:
+    """gunicorn told to load `app:app` but the package is `shop.wsgi`: the worker raises
+    `ModuleNotFoundError: No module named 'app'` and gunicorn exits 3 (`Worker failed to boot.`; traceback
+    shape from benoitc/gunicorn issues and the django-environ one in crash-missing-env-python). The missing
+    module is the one the command names, not a dependency → fix_command_or_args, not the image."""
+    container = {"name": "web", "image": "ghcr.io/example/shop-django:4.2.0",
+                 "command": ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]}
+    log = ("[2026-11-20 09:59:38 +0000] [1] [INFO] Starting gunicorn 22.0.0\n"
+           "[2026-11-20 09:59:38 +0000] [1] [INFO] Listening at: http://0.0.0.0:8000 (1)\n"
+           "[2026-11-20 09:59:38 +0000] [1] [INFO] Using worker: sync\n"
+           "[2026-11-20 09:59:38 +0000] [7] [INFO] Booting worker with pid: 7\n"
+           "[2026-11-20 09:59:38 +0000] [7] [ERROR] Exception in worker process\n"
+           "Traceback (most recent call last):\n"
+           '  File "/usr/local/lib/python3.12/site-packages/gunicorn/arbiter.py", line 609, in spawn_worker\n'
+           "    worker.init_process()\n"
+           '  File "/usr/local/lib/python3.12/site-packages/gunicorn/util.py", line 371, in import_app\n'
+           "    mod = importlib.import_module(module)\n"
+           '  File "/usr/local/lib/python3.12/importlib/__init__.py", line 90, in import_module\n'
+           "    return _bootstrap._gcd_import(name[level:], package, level)\n"
+           "ModuleNotFoundError: No module named 'app'\n"
+           "[2026-11-20 09:59:38 +0000] [7] [INFO] Worker exiting (pid: 7)\n"
+           "[2026-11-20 09:59:38 +0000] [1] [ERROR] Worker (pid:7) exited with code 3\n"
+           "[2026-11-20 09:59:38 +0000] [1] [ERROR] Shutting down: Master\n"
+           "[2026-11-20 09:59:38 +0000] [1] [ERROR] Reason: Worker failed to boot.\n")
+    return _crash("crash-gunicorn-wrong-module", "shop-web2", container,
+                  _terminated("Error", 3, "2026-11-20T09:59:38Z", "2026-11-20T09:59:39Z"), log,
+                  {"action": "proposed", "remedy": "fix_command_or_args", "category": "crash_loop", "patch": None})
+
+
+def crash_java_jarfile() -> Scenario:
+    """`java -jar /app/app.jar` where the build copied `/app/orders-2.7.1.jar`: the Java launcher prints
+    `Error: Unable to access jarfile /app/app.jar` and exits 1 (the launcher's own message; the same class of
+    failure as openshift/openshift-jee-sample#25 `Error: -jar requires jar file specification`)."""
+    container = {"name": "orders", "image": "eclipse-temurin:21-jre", "command": ["java"],
+                 "args": ["-XX:MaxRAMPercentage=75", "-jar", "/app/app.jar"]}
+    return _crash("crash-java-jarfile", "orders-jar", container,
+                  _terminated("Error", 1, "2026-11-20T09:59:47Z", "2026-11-20T09:59:47Z"),
+                  "Error: Unable to access jarfile /app/app.jar\n",
+                  {"action": "proposed", "remedy": "fix_command_or_args", "category": "crash_loop", "patch": None})
+
+
+def crash_node_esm_missing_package() -> Scenario:
+    """An ES-module Node app whose image shipped without node_modules (Dockerfile never ran npm install):
+    `Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'express' imported from /app/src/server.js`, exit 1
+    (opena2a-org/damn-vulnerable-ai-agent#29, stakwork/stakgraph#561). The image is broken."""
+    container = {"name": "api", "image": "ghcr.io/example/dvaa:0.4.0", "command": ["node", "src/server.js"]}
+    log = ("node:internal/modules/esm/resolve:873\n"
+           "  throw new ERR_MODULE_NOT_FOUND(packageName, fileURLToPath(base), null);\n        ^\n\n"
+           "Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'express' imported from /app/src/server.js\n"
+           "    at packageResolve (node:internal/modules/esm/resolve:873:9)\n"
+           "    at moduleResolve (node:internal/modules/esm/resolve:946:18)\n"
+           "    at defaultResolve (node:internal/modules/esm/resolve:1188:11)\n"
+           "    at ModuleJob._link (node:internal/modules/esm/module_job:168:49) {\n"
+           "  code: 'ERR_MODULE_NOT_FOUND'\n}\n\nNode.js v20.20.2\n")
+    return _crash("crash-node-esm-missing-package", "dvaa-api", container,
+                  _terminated("Error", 1, "2026-11-20T09:59:45Z", "2026-11-20T09:59:45Z"), log,
+                  {"action": "proposed", "remedy": "fix_image_reference", "category": "crash_loop", "patch": None})
+
+
+def _init_status(init_name: str, last: dict[str, Any], app_name: str, *, restarts: int = 2,
+                 image: str = "") -> dict[str, Any]:
+    """Init:CrashLoopBackOff: the init container loops, the app container waits PodInitializing."""
+    status = _pod_status([_status(app_name, state={"waiting": {"reason": "PodInitializing"}})], phase="Pending",
+                         init=[_looping(init_name, last, restarts=restarts, image=image)])
+    for condition in status["conditions"]:
+        if condition["type"] == "Initialized":
+            condition.update({"status": "False", "reason": "ContainersNotInitialized",
+                              "message": f"containers with incomplete status: [{init_name}]"})
+    return status
+
+
+def crash_init_container_missing_env() -> Scenario:
+    """A Django migration init container (`python manage.py migrate`) with no DATABASE_URL: settings raise
+    `KeyError: 'DATABASE_URL'`, exit 1, and the pod shows Init:CrashLoopBackOff. The BackOff names the init
+    container (fieldPath spec.initContainers{migrate}); the app container waits PodInitializing. Traceback
+    shape from joke2k/django-environ#117. The diagnosis must be about `migrate`."""
+    init = {"name": "migrate", "image": "ghcr.io/example/shop-django:4.2.0",
+            "command": ["python", "manage.py", "migrate", "--noinput"]}
+    app = {"name": "web", "image": "ghcr.io/example/shop-django:4.2.0",
+           "command": ["gunicorn", "shop.wsgi:application", "--bind", "0.0.0.0:8000"],
+           "env": [{"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"name": "shop-db", "key": "url"}}}]}
+    last = _terminated("Error", 1, "2026-11-20T09:59:41Z", "2026-11-20T09:59:42Z")
+    deploy, rs, pod = b.deployment_chain("shop-migrate", [app], _init_status("migrate", last, "web"),
+                                         pod_spec_extra={"initContainers": [init]})
+    event = _init_field_path(_event(pod, reason="BackOff", container="migrate", message=_backoff(pod, "migrate")),
+                             "migrate")
+    log = ("Traceback (most recent call last):\n"
+           '  File "/app/manage.py", line 22, in <module>\n    main()\n'
+           '  File "/usr/local/lib/python3.12/site-packages/django/conf/__init__.py", line 81, in _setup\n'
+           "    self._wrapped = Settings(settings_module)\n"
+           '  File "/app/shop/settings.py", line 41, in <module>\n'
+           "    DATABASES = {\"default\": dj_database_url.parse(os.environ[\"DATABASE_URL\"])}\n"
+           '  File "<frozen os>", line 714, in __getitem__\n'
+           "KeyError: 'DATABASE_URL'\n")
+    return b.bundle("crash-init-container-missing-env", event, [deploy, rs, pod, b.secret_metadata("shop-db")],
+                    _logs(pod, "migrate", log)), {
+        "action": "proposed", "remedy": "add_missing_config", "category": "crash_loop",
+        "target": _target("Deployment", "shop-migrate"), "patch": None, "root_cause_contains": "migrate"}
+
+
+def crash_sidecar_cloud_sql_proxy_v1_flags() -> Scenario:
+    """The Cloud SQL Auth Proxy sidecar bumped to v2 while its args still use v1's `-instances=` flag:
+    cobra rejects it, `Error: unknown shorthand flag: 'i' in -instances=...`, exit 1
+    (GoogleCloudPlatform/cloud-sql-proxy#1659, sigstore/helm-charts#598). The app container keeps running;
+    the BackOff names the sidecar."""
+    app = {"name": "orders", "image": "ghcr.io/example/orders:3.4.0", "ports": [{"containerPort": 8080}],
+           "env": [{"name": "DB_HOST", "value": "127.0.0.1"}]}
+    proxy = {"name": "cloud-sql-proxy", "image": "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.11.0",
+             "args": ["-instances=shop-prod:europe-west1:orders=tcp:5432"],
+             "securityContext": {"runAsNonRoot": True}}
+    last = _terminated("Error", 1, "2026-11-20T09:59:43Z", "2026-11-20T09:59:43Z")
+    status = _pod_status([_status("orders", ready=False, state={"running": {"startedAt": "2026-11-20T09:50:12Z"}}),
+                          _looping("cloud-sql-proxy", last, restarts=3)])
+    deploy, rs, pod = b.deployment_chain("orders-sql", [app, proxy], status)
+    event = _event(pod, reason="BackOff", container="cloud-sql-proxy", message=_backoff(pod, "cloud-sql-proxy"))
+    log = ("Error: unknown shorthand flag: 'i' in -instances=shop-prod:europe-west1:orders=tcp:5432\n"
+           "Usage:\n  cloud-sql-proxy INSTANCE_CONNECTION_NAME... [flags]\n\nFlags:\n"
+           "  -a, --address string     (*) Address to bind Cloud SQL instance listeners. (default \"127.0.0.1\")\n"
+           "  -p, --port int           (*) Initial port for listeners. Subsequent listeners increment from this value.\n")
+    return b.bundle("crash-sidecar-cloud-sql-proxy-v1-flags", event, [deploy, rs, pod],
+                    _logs(pod, "cloud-sql-proxy", log)), {
+        "action": "proposed", "remedy": "fix_command_or_args", "category": "crash_loop",
+        "target": _target("Deployment", "orders-sql"), "patch": None, "root_cause_contains": "cloud-sql-proxy"}
+
+
+def crash_django_relation_missing() -> Scenario:
+    """A release whose migrations were never applied: at start-up Django queries a table that does not
+    exist, `django.db.utils.ProgrammingError: relation "catalog_product" does not exist`, exit 1 (psycopg2 /
+    PostgreSQL message). Nothing in the manifest is wrong (the migration step is) → escalate; in particular
+    `does not exist` is not a missing image or config file."""
+    container = {"name": "web", "image": "ghcr.io/example/catalog-web:7.0.0",
+                 "command": ["gunicorn", "catalog.wsgi", "--bind", "0.0.0.0:8000", "--preload"]}
+    log = ("[2026-11-20 09:59:40 +0000] [1] [INFO] Starting gunicorn 22.0.0\n"
+           "Traceback (most recent call last):\n"
+           '  File "/usr/local/lib/python3.12/site-packages/django/db/backends/utils.py", line 105, in _execute\n'
+           "    return self.cursor.execute(sql, params)\n"
+           "psycopg2.errors.UndefinedTable: relation \"catalog_product\" does not exist\n"
+           "LINE 1: ...\"catalog_product\".\"sku\" FROM \"catalog_product\" WHERE \"catalog_pro...\n\n"
+           "The above exception was the direct cause of the following exception:\n\n"
+           "django.db.utils.ProgrammingError: relation \"catalog_product\" does not exist\n"
+           "LINE 1: ...\"catalog_product\".\"sku\" FROM \"catalog_product\" WHERE \"catalog_pro...\n"
+           "[2026-11-20 09:59:41 +0000] [1] [INFO] Shutting down: Master\n")
+    return _crash("crash-django-relation-missing", "catalog-web", container,
+                  _terminated("Error", 1, "2026-11-20T09:59:40Z", "2026-11-20T09:59:41Z"), log,
+                  {"action": "escalated", "remedy": "escalate", "category": "crash_loop", "patch": None})
+
+
+# ---- config (round 2) -----------------------------------------------------------------------------
+
+def mount_tls_secret_not_found() -> Scenario:
+    """A Secret volume for a TLS certificate that cert-manager has not issued (or that was named wrong):
+    `MountVolume.SetUp failed for volume "tls" : secret "storefront-tls" not found`, pod stuck
+    ContainerCreating (kubelet secret volume plugin; same shape as grafana/helm-charts#2216 for ConfigMaps)."""
+    container = {"name": "nginx", "image": "nginx:1.27",
+                 "volumeMounts": [{"name": "tls", "mountPath": "/etc/nginx/tls", "readOnly": True}]}
+    extra = {"volumes": [{"name": "tls", "secret": {"secretName": "storefront-tls"}}]}
+    status = _pod_status([_status("nginx", state={"waiting": {"reason": "ContainerCreating"}}, image="nginx:1.27")],
+                         phase="Pending")
+    status["conditions"][0] = {"type": "PodReadyToStartContainers", "status": "False"}
+    deploy, rs, pod = b.deployment_chain("storefront-tls", [container], status, pod_spec_extra=extra)
+    event = _event(pod, reason="FailedMount",
+                   message='MountVolume.SetUp failed for volume "tls" : secret "storefront-tls" not found')
+    return b.bundle("mount-tls-secret-not-found", event, [deploy, rs, pod]), {
+        "action": "proposed", "remedy": "add_missing_config", "category": "mount_failure",
+        "target": _target("Deployment", "storefront-tls"), "patch": None, "root_cause_contains": "storefront-tls"}
+
+
+# ---- probes (round 2) -----------------------------------------------------------------------------
+
+def probe_exec_timeout_postgres() -> Scenario:
+    """An exec liveness probe (`pg_isready`) with timeoutSeconds 1 on a busy Postgres: since exec-probe
+    timeouts are enforced (Kubernetes 1.20), containerd answers `Liveness probe errored: rpc error: code =
+    DeadlineExceeded desc = failed to exec in container: timeout 1s exceeded: context deadline exceeded`
+    (kubernetes/kubernetes#92464, #82987). Postgres stops cleanly on the kubelet's SIGTERM (smart shutdown,
+    exit 0). Timing-only fix → fix_probe (timeoutSeconds). Proposal expected (uncertain: dry_run is defensible)."""
+    container = {"name": "postgres", "image": "postgres:16.4", "ports": [{"name": "postgres", "containerPort": 5432}],
+                 "livenessProbe": {"exec": {"command": ["pg_isready", "-U", "postgres"]}, "periodSeconds": 10,
+                                   "timeoutSeconds": 1, "failureThreshold": 3},
+                 "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"memory": "1Gi"}}}
+    last = _terminated("Completed", 0, "2026-11-20T09:41:02Z", "2026-11-20T09:59:31Z")
+    status = _pod_status([_status("postgres", restarts=2, last=last,
+                                  state={"running": {"startedAt": "2026-11-20T09:59:33Z"}})])
+    sts, pod = b.statefulset_chain("ledger-db", [container], status)
+    event = _event(pod, reason="Unhealthy", container="postgres",
+                   message="Liveness probe errored: rpc error: code = DeadlineExceeded desc = failed to exec in "
+                           "container: timeout 1s exceeded: context deadline exceeded")
+    killing = _event(pod, reason="Killing", type_="Normal", container="postgres", time="2026-11-20T09:59:21Z",
+                     message="Container postgres failed liveness probe, will be restarted")
+    logs = _logs(pod, "postgres", (
+        "2026-11-20 09:59:21.402 UTC [1] LOG:  received smart shutdown request\n"
+        "2026-11-20 09:59:30.911 UTC [1] LOG:  background worker \"logical replication launcher\" (PID 33) exited "
+        "with exit code 1\n2026-11-20 09:59:31.020 UTC [1] LOG:  database system is shut down\n"))
+    return b.bundle("probe-exec-timeout-postgres", event, [sts, pod], logs, extra_events=[killing]), {
+        "action": "proposed", "remedy": "fix_probe", "category": "probe_failure",
+        "target": _target("StatefulSet", "ledger-db")}
+
+
+def probe_uvicorn_localhost_bind() -> Scenario:
+    """uvicorn's default --host is 127.0.0.1, so the pod IP refuses connections although the app is up and
+    the probe targets the declared port: `Liveness probe failed: Get "http://10.8.0.12:8000/healthz": dial
+    tcp 10.8.0.12:8000: connect: connection refused`; the log says `Uvicorn running on http://127.0.0.1:8000`
+    (rwlove/home-ops#11888, Erechtheus/geolocation#11). uvicorn exits 0 on SIGTERM. The probe is right; the
+    bind address is wrong → fix_command_or_args (`--host 0.0.0.0`), never loosen the probe."""
+    container = {"name": "api", "image": "ghcr.io/example/geo-api:1.3.0",
+                 "command": ["uvicorn", "geo.main:app", "--port", "8000"],
+                 "ports": [{"name": "http", "containerPort": 8000}],
+                 "livenessProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "initialDelaySeconds": 5,
+                                   "periodSeconds": 10, "failureThreshold": 3}}
+    last = _terminated("Completed", 0, "2026-11-20T09:58:52Z", "2026-11-20T09:59:29Z")
+    log = ("INFO:     Started server process [1]\nINFO:     Waiting for application startup.\n"
+           "INFO:     Application startup complete.\n"
+           "INFO:     Uvicorn running on http://127.0.0.1:8000 (Press CTRL+C to quit)\n"
+           "INFO:     Shutting down\nINFO:     Waiting for application shutdown.\n"
+           "INFO:     Application shutdown complete.\nINFO:     Finished server process [1]\n")
+    return _probe("probe-uvicorn-localhost-bind", "geo-api", container,
+                  'Liveness probe failed: Get "http://10.8.0.12:8000/healthz": dial tcp 10.8.0.12:8000: connect: '
+                  'connection refused', log,
+                  {"action": "proposed", "remedy": "fix_command_or_args", "category": "probe_failure",
+                   "patch": None, "root_cause_contains": "127.0.0.1"}, restarts=2, last=last)
+
+
+def probe_grpc_no_health_service() -> Scenario:
+    """A native gRPC liveness probe against a server that does not register grpc.health.v1.Health: kubelet
+    reports `Liveness probe failed: error: this server does not implement the grpc health protocol
+    (grpc.health.v1.Health): unknown service grpc.health.v1.Health` (kubernetes-retired/blixt#75). The probe
+    type is wrong for this server (use tcpSocket, or implement the health service) → fix_probe proposal."""
+    container = {"name": "dataplane", "image": "ghcr.io/example/dataplane:0.3.0",
+                 "ports": [{"name": "grpc", "containerPort": 9874}],
+                 "livenessProbe": {"grpc": {"port": 9874}, "periodSeconds": 10, "failureThreshold": 3}}
+    last = _terminated("Error", 143, "2026-11-20T09:58:58Z", "2026-11-20T09:59:29Z")
+    log = ('{"level":"info","ts":"2026-11-20T09:58:58Z","msg":"gRPC server listening","addr":":9874"}\n')
+    return _probe("probe-grpc-no-health-service", "dataplane", container,
+                  "Liveness probe failed: error: this server does not implement the grpc health protocol "
+                  "(grpc.health.v1.Health): unknown service grpc.health.v1.Health", log,
+                  {"action": "proposed", "remedy": "fix_probe", "category": "probe_failure", "patch": None},
+                  restarts=3, last=last)
+
+
+# ---- OOM (round 2) --------------------------------------------------------------------------------
+
+def oom_init_container() -> Scenario:
+    """A Flyway migration init container OOM-killed at 64Mi: Init:CrashLoopBackOff, BackOff with fieldPath
+    spec.initContainers{flyway}. The limit to raise is the INIT container's: the patch must go under
+    initContainers (a `containers` entry named flyway would ADD a container). VPA: 64Mi → 164Mi."""
+    init = {"name": "flyway", "image": "flyway/flyway:10.17", "args": ["migrate"],
+            "resources": {"requests": {"memory": "64Mi"}, "limits": {"memory": "64Mi"}}}
+    app = {"name": "api", "image": "ghcr.io/example/accounts:5.2.0", "ports": [{"containerPort": 8080}],
+           "resources": {"limits": {"memory": "512Mi"}}}
+    last = _terminated("OOMKilled", 137, "2026-11-20T09:59:20Z", "2026-11-20T09:59:33Z")
+    deploy, rs, pod = b.deployment_chain("accounts", [app], _init_status("flyway", last, "api"),
+                                         pod_spec_extra={"initContainers": [init]})
+    event = _init_field_path(_event(pod, reason="BackOff", container="flyway", message=_backoff(pod, "flyway")),
+                             "flyway")
+    logs = _logs(pod, "flyway", "Flyway OSS Edition 10.17.0 by Redgate\n"
+                                "Database: jdbc:postgresql://accounts-db:5432/accounts (PostgreSQL 16.4)\n"
+                                "Successfully validated 212 migrations (execution time 00:01.204s)\n"
+                                "Migrating schema \"public\" to version \"212 - backfill ledger\"\n")
+    return b.bundle("oom-init-container", event, [deploy, rs, pod], logs), {
+        "action": "dry_run", "remedy": "raise_memory_limit", "category": "oom_killed",
+        "target": _target("Deployment", "accounts"),
+        "patch": {"spec": {"template": {"spec": {"initContainers": [
+            {"name": "flyway", "resources": {"limits": {"memory": "164Mi"}}}]}}}}}
+
+
+def oom_limitrange_default() -> Scenario:
+    """The Deployment sets no resources; the namespace's LimitRange gave the pod request 256Mi / limit 512Mi
+    (annotation `kubernetes.io/limit-ranger: LimitRanger plugin set: memory request for container ...; memory
+    limit for container ...`, seen in kubernetes/kubernetes#60726). It is OOM-killed at 512Mi. Writing an
+    explicit limit into the template is the fix (VPA: 512Mi → 615Mi), but the limit came from outside the
+    workload, so a person decides → proposal with the patch."""
+    container = {"name": "app", "image": "ghcr.io/example/quotes:2.0.3", "ports": [{"containerPort": 8080}]}
+    deploy = b.deployment("quotes", [container])
+    rs = b.replica_set(deploy)
+    spec = copy.deepcopy(rs["spec"]["template"]["spec"])
+    spec["containers"][0]["resources"] = {"requests": {"memory": "256Mi"}, "limits": {"memory": "512Mi"}}
+    last = _terminated("OOMKilled", 137, "2026-11-20T09:57:10Z", "2026-11-20T09:59:36Z")
+    pod = b.pod(rs, spec, _pod_status([_looping("app", last, restarts=2)]), name=f"{rs['metadata']['name']}-x2x4k")
+    pod["metadata"]["annotations"] = {"kubernetes.io/limit-ranger": "LimitRanger plugin set: memory request for "
+                                      "container app; memory limit for container app"}
+    limit_range = {"apiVersion": "v1", "kind": "LimitRange",
+                   "metadata": {"name": "mem-defaults", "namespace": "demo", "uid": b._uid("limitrange/demo"),
+                                "resourceVersion": "700", "creationTimestamp": "2026-11-01T09:00:00Z"},
+                   "spec": {"limits": [{"type": "Container", "default": {"memory": "512Mi"},
+                                        "defaultRequest": {"memory": "256Mi"}, "max": {"memory": "4Gi"}}]}}
+    event = _event(pod, reason="BackOff", container="app", message=_backoff(pod, "app"))
+    return b.bundle("oom-limitrange-default", event, [deploy, rs, pod, limit_range],
+                    _logs(pod, "app", "quotes: warming price cache for 48213 symbols\n")), {
+        "action": "proposed", "remedy": "raise_memory_limit", "category": "oom_killed",
+        "target": _target("Deployment", "quotes"), "patch": _memory_patch("app", "615Mi")}
+
+
+def oom_cronjob_report() -> Scenario:
+    """A nightly CronJob's pod (restartPolicy OnFailure, so kubelet restarts in place and emits BackOff)
+    OOM-killed at 256Mi. Pod → Job `monthly-report-29394120` → CronJob (kubernetes.io "CronJob": jobs are
+    named after the scheduled minute). The Job is a one-off and immutable; the fix belongs in the CronJob's
+    jobTemplate so tomorrow's run gets it → proposal targeting the CronJob. VPA: 256Mi → 356Mi."""
+    container = {"name": "report", "image": "ghcr.io/example/reports:3.1.0", "command": ["python", "-m", "reports.monthly"],
+                 "resources": {"requests": {"memory": "256Mi"}, "limits": {"memory": "256Mi"}}}
+    last = _terminated("OOMKilled", 137, "2026-11-20T09:58:40Z", "2026-11-20T09:59:38Z")
+    cron, the_job, pod = b.cronjob_chain("monthly-report", [container],
+                                         _pod_status([_looping("report", last, restarts=2)]))
+    event = _event(pod, reason="BackOff", container="report", message=_backoff(pod, "report"))
+    logs = _logs(pod, "report", "INFO reports.monthly: aggregating 2026-10 invoices (412331 rows)\n")
+    return b.bundle("oom-cronjob-report", event, [cron, the_job, pod], logs), {
+        "action": "proposed", "remedy": "raise_memory_limit", "category": "oom_killed",
+        "target": _target("CronJob", "monthly-report"),
+        "patch": {"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [
+            {"name": "report", "resources": {"limits": {"memory": "356Mi"}}}]}}}}}}}
+
+
+# ---- scheduling and node faults (round 2) ---------------------------------------------------------
+
+def unschedulable_nodes_not_ready() -> Scenario:
+    """Every node is NotReady (CNI not up, kubelet down): the node lifecycle controller taints them
+    node.kubernetes.io/not-ready and the scheduler says `0/6 nodes are available: 6 node(s) had untolerated
+    taint {node.kubernetes.io/not-ready: }. preemption: ...` (projectcalico/calico#7880,
+    kubernetes-sigs/kubespray#9989). Adding a toleration would be wrong: the cluster is broken → escalate."""
+    container = {"name": "web", "image": "ghcr.io/example/web:2.0.0", "resources": {"requests": {"cpu": "100m"}}}
+    message = ("0/6 nodes are available: 6 node(s) had untolerated taint {node.kubernetes.io/not-ready: }. "
+               "preemption: 0/6 nodes are available: 6 Preemption is not helpful for scheduling.")
+    status = {"phase": "Pending", "qosClass": "Burstable",
+              "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                              "message": message, "lastTransitionTime": "2026-11-20T09:59:00Z"}]}
+    deploy, rs, pod = b.deployment_chain("web-nr", [container], status)
+    pod["spec"].pop("nodeName", None)
+    for key in ("hostIP", "podIP", "startTime"):
+        pod["status"].pop(key, None)
+    not_ready = [{"type": "MemoryPressure", "status": "Unknown", "reason": "NodeStatusUnknown"},
+                 {"type": "DiskPressure", "status": "Unknown", "reason": "NodeStatusUnknown"},
+                 {"type": "Ready", "status": "False", "reason": "KubeletNotReady",
+                  "message": "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady "
+                             "message:Network plugin returns error: cni plugin not initialized"}]
+    taint = [{"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule", "timeAdded": "2026-11-20T09:40:00Z"}]
+    nodes = [b.node(f"node-{i}", taints=taint, conditions=not_ready) for i in range(1, 7)]
+    event = _event(pod, reason="FailedScheduling", message=message, scheduler=True)
+    return b.bundle("unschedulable-nodes-not-ready", event, [deploy, rs, pod, *nodes]), {
+        "action": "escalated", "remedy": "escalate", "category": "unschedulable",
+        "target": _target("Deployment", "web-nr"), "patch": None}
+
+
+def unschedulable_host_port() -> Scenario:
+    """A Deployment with hostPort 9100 and 4 replicas on 3 nodes: the 4th pod cannot be placed,
+    `0/3 nodes are available: 3 node(s) didn't have free ports for the requested pod ports. preemption: 0/3
+    nodes are available: 3 No preemption victims found for incoming pod.` (datawire/edge-stack#2,
+    kubernetes/kubernetes#66568). The pod spec (hostPort) is the fix → fix_scheduling proposal."""
+    container = {"name": "exporter", "image": "ghcr.io/example/host-exporter:1.0.0",
+                 "ports": [{"name": "metrics", "containerPort": 9100, "hostPort": 9100, "protocol": "TCP"}]}
+    message = ("0/3 nodes are available: 3 node(s) didn't have free ports for the requested pod ports. preemption: "
+               "0/3 nodes are available: 3 No preemption victims found for incoming pod.")
+    return _pending("unschedulable-host-port", "host-exporter", container, message,
+                    {"action": "proposed", "remedy": "fix_scheduling", "category": "unschedulable", "patch": None})
+
+
+def sandbox_aws_cni_no_ip() -> Scenario:
+    """The VPC CNI has no free IP on the node's ENIs: `Failed to create pod sandbox: rpc error: code = Unknown
+    desc = failed to setup network for sandbox "<id>": plugin type="aws-cni" name="aws-cni" failed (add): add
+    cmd: failed to assign an IP address to container` (aws/karpenter-provider-aws#3989,
+    kubernetes/kubernetes#131071). Node/network capacity → escalate."""
+    container = {"name": "api", "image": "ghcr.io/example/hello:1.0.0"}
+    status = _pod_status([_status("api", state={"waiting": {"reason": "ContainerCreating"}})], phase="Pending")
+    status["conditions"][0] = {"type": "PodReadyToStartContainers", "status": "False"}
+    deploy, rs, pod = b.deployment_chain("ahoy-hello", [container], status)
+    pod["status"].pop("podIP", None)
+    event = _event(pod, reason="FailedCreatePodSandBox",
+                   message='Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network '
+                           'for sandbox "2585244756197a04982514cc97947f5b7f702492df9776871fa3d7d3b3cba718": plugin '
+                           'type="aws-cni" name="aws-cni" failed (add): add cmd: failed to assign an IP address to '
+                           'container')
+    return b.bundle("sandbox-aws-cni-no-ip", event, [deploy, rs, pod]), {
+        "action": "escalated", "remedy": "escalate", "target": _target("Deployment", "ahoy-hello"), "patch": None}
+
+
+# ---- not pod incidents (round 2) ------------------------------------------------------------------
+
+def _object_event(obj: dict[str, Any], *, reason: str, message: str, component: str,
+                  time: str = "2026-11-20T10:00:00Z") -> dict[str, Any]:
+    meta = obj["metadata"]
+    namespace = meta.get("namespace", "")
+    return {"metadata": {"name": f"{meta['name']}.18a2c3d4e5f60718", "namespace": namespace or "default",
+                         "uid": b._uid(reason + meta["name"]), "resourceVersion": "2001", "creationTimestamp": time},
+            "reason": reason, "message": message, "type": "Warning",
+            "source": {"component": component, **({"host": meta["name"]} if obj["kind"] == "Node" else {})},
+            "firstTimestamp": time, "lastTimestamp": time, "eventTime": None, "count": 1,
+            "reportingComponent": component, "reportingInstance": meta["name"] if obj["kind"] == "Node" else "",
+            "clusterName": "",
+            "involvedObject": {"kind": obj["kind"], "namespace": namespace, "name": meta["name"], "uid": meta["uid"],
+                               "apiVersion": obj["apiVersion"], "resourceVersion": meta["resourceVersion"],
+                               "labels": meta.get("labels", {}), "ownerReferences": meta.get("ownerReferences", []),
+                               "deleted": False}}
+
+
+def ignored_node_system_oom() -> Scenario:
+    """kubelet's `SystemOOM` Warning on the NODE (`System OOM encountered, victim process: java, pid: 4121`,
+    kubelet oom_watcher; FACTS.md §2 node OOM). Not a Pod event: ignored (the pod's own BackOff, if any,
+    is the incident)."""
+    node = b.node("node-a")
+    event = _object_event(node, reason="SystemOOM", component="kubelet",
+                          message="System OOM encountered, victim process: java, pid: 4121")
+    return {"id": "ignored-node-system-oom", "event": event, "objects": [node, b.as_k8s_event(event)],
+            "logs": {}}, {"action": "ignored", "reason_contains": "not Pod"}
+
+
+def ignored_replicaset_quota() -> Scenario:
+    """ResourceQuota blocks pod creation: the ReplicaSet controller emits `FailedCreate` on the REPLICASET,
+    `Error creating: pods "api-7d9f..." is forbidden: exceeded quota: compute-resources, requested:
+    limits.memory=2Gi, used: limits.memory=9Gi, limited: limits.memory=10Gi` (replicaset controller). No pod
+    exists; KubeSent handles pod events only → ignored."""
+    container = {"name": "api", "image": "ghcr.io/example/api:1.0.0",
+                 "resources": {"limits": {"memory": "2Gi"}, "requests": {"memory": "1Gi"}}}
+    deploy = b.deployment("api-quota", [container])
+    rs = b.replica_set(deploy)
+    event = _object_event(rs, reason="FailedCreate", component="replicaset-controller",
+                          message=f'Error creating: pods "{rs["metadata"]["name"]}-7vq2k" is forbidden: exceeded '
+                                  'quota: compute-resources, requested: limits.memory=2Gi, used: '
+                                  'limits.memory=9Gi, limited: limits.memory=10Gi')
+    return {"id": "ignored-replicaset-quota", "event": event, "objects": [deploy, rs, b.as_k8s_event(event)],
+            "logs": {}}, {"action": "ignored", "reason_contains": "not Pod"}
+
+
+ROUND2: dict[str, Callable[[], Scenario]] = {
+    "image-artifact-registry-403": image_artifact_registry_403,
+    "image-ecr-no-basic-auth": image_ecr_no_basic_auth,
+    "image-dockerhub-typo-access-denied": image_dockerhub_typo_access_denied,
+    "image-crio-manifest-unknown": image_crio_manifest_unknown,
+    "image-crio-short-name": image_crio_short_name,
+    "image-private-registry-x509": image_private_registry_x509,
+    "image-pull-backoff-only": image_pull_backoff_only,
+    "image-missing-pull-secret": image_missing_pull_secret,
+    "crash-crlf-entrypoint": crash_crlf_entrypoint,
+    "crash-gunicorn-wrong-module": crash_gunicorn_wrong_module,
+    "crash-java-jarfile": crash_java_jarfile,
+    "crash-node-esm-missing-package": crash_node_esm_missing_package,
+    "crash-init-container-missing-env": crash_init_container_missing_env,
+    "crash-sidecar-cloud-sql-proxy-v1-flags": crash_sidecar_cloud_sql_proxy_v1_flags,
+    "crash-django-relation-missing": crash_django_relation_missing,
+    "mount-tls-secret-not-found": mount_tls_secret_not_found,
+    "probe-exec-timeout-postgres": probe_exec_timeout_postgres,
+    "probe-uvicorn-localhost-bind": probe_uvicorn_localhost_bind,
+    "probe-grpc-no-health-service": probe_grpc_no_health_service,
+    "oom-init-container": oom_init_container,
+    "oom-limitrange-default": oom_limitrange_default,
+    "oom-cronjob-report": oom_cronjob_report,
+    "unschedulable-nodes-not-ready": unschedulable_nodes_not_ready,
+    "unschedulable-host-port": unschedulable_host_port,
+    "sandbox-aws-cni-no-ip": sandbox_aws_cni_no_ip,
+    "ignored-node-system-oom": ignored_node_system_oom,
+    "ignored-replicaset-quota": ignored_replicaset_quota,
+}
+
+
 SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "oom-memory-hog": oom_memory_hog,
     "crashloop-command": crashloop_command,
@@ -1185,6 +1805,7 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "ignored-pod-gone": ignored_pod_gone,
     "ignored-normal-image-backoff": ignored_normal_image_backoff,
 }
+SCENARIOS.update(ROUND2)
 
 
 def _containers_patch(name: str, body: dict[str, Any], *, template: bool = True) -> dict[str, Any]:
@@ -1195,6 +1816,9 @@ def _containers_patch(name: str, body: dict[str, Any], *, template: bool = True)
 # Expectations pinned on top of each scenario's own: why an event is ignored, and the exact patch a
 # proposal or dry-run renders (a person reads it, so it must be right even when nothing is written).
 PINNED: dict[str, dict[str, Any]] = {
+    # KubeSent's admission policy (exporter-config/kubesent-rbac) lets it change regular containers
+    # only, so an init container's bump is a proposal with its patch, by design.
+    "oom-init-container": {"action": "proposed", "reason_contains": "init container"},
     "kube-system-oom": {"reason_contains": "deny-listed"},
     "ignored-pod-gone": {"reason_contains": "gone"},
     "ignored-normal-image-backoff": {"reason_contains": "not Warning"},
@@ -1213,6 +1837,11 @@ PINNED: dict[str, dict[str, Any]] = {
         "patch": _containers_patch("batch", {"resources": {"requests": {"memory": "2212Mi"}}}),
         "reason_contains": "eviction"},
     "image-private-registry-401": {"patch": None},
+    # Round 2
+    "probe-exec-timeout-postgres": {"patch": _containers_patch("postgres", {"livenessProbe": {"timeoutSeconds": 5}})},
+    "image-artifact-registry-403": {"patch": None},
+    "image-ecr-no-basic-auth": {"patch": None},
+    "image-missing-pull-secret": {"patch": None},
 }
 
 

@@ -6,6 +6,8 @@ Exit codes follow the shell and signal conventions: 126 not executable, 127 not 
 
 from __future__ import annotations
 
+import re2
+
 from kubesent.diagnosis.context import RuleContext
 from kubesent.diagnosis.schema import ESCALATE, Category, Diagnosis, Remedy, RemedyKind
 from kubesent.diagnosis.rules_memory import uptime_seconds
@@ -21,12 +23,18 @@ _SIGNATURES = (
     (compile_pattern(r"(?i)flag provided but not defined|unknown (?:flag|option|shorthand flag)|unrecognized "
                      r"(?:arguments|option)|invalid option|no such option|Unknown argument|illegal option"),
      RemedyKind.FIX_COMMAND_OR_ARGS, 92, "the container is started with a flag or argument it does not accept"),
+    (compile_pattern(r"^(?:exec |/bin/sh: )?\S+: no such file or directory$|^exec \S+: no such file or directory|"
+                     r"exec user process caused:? \"?no such file or directory"),
+     RemedyKind.FIX_COMMAND_OR_ARGS, 85,
+     "the program to start cannot be executed: the file, or the interpreter its #! line names, is missing "
+     "(often a script saved with Windows line endings, or bash in an image that has only sh)"),
     (compile_pattern(r'(?i)executable file not found|command not found|exec: "[^"]*": stat|: not found$'),
      RemedyKind.FIX_COMMAND_OR_ARGS, 90, "the command to run does not exist in the image"),
     (compile_pattern(r"Cannot find module '/|Error: Could not find or load main class|can't open file '/|"
-                     r"python[0-9.]*: can't open file"),
+                     r"python[0-9.]*: can't open file|Unable to access jarfile|Error: Invalid or corrupt jarfile"),
      RemedyKind.FIX_COMMAND_OR_ARGS, 85, "the command points at a script or main class that is not in the image"),
     (compile_pattern(r"ModuleNotFoundError: No module named|ImportError: No module named|Cannot find module '[^/.]|"
+                     r"ERR_MODULE_NOT_FOUND|Cannot find package '|"
                      r"java\.lang\.(?:NoClassDefFoundError|ClassNotFoundException)|error while loading shared libraries"),
      RemedyKind.FIX_IMAGE_REFERENCE, 80,
      "the image lacks a library or module the program needs (a broken build, or the wrong image tag)"),
@@ -62,6 +70,25 @@ _SIGNATURES = (
     (compile_pattern(r"(?i)address already in use|EADDRINUSE"), RemedyKind.FIX_COMMAND_OR_ARGS, 80,
      "the port the app binds is already taken in the pod (two containers, or a sidecar, on one port)"),
 )
+_MISSING_MODULE = compile_pattern(r"No module named '([A-Za-z0-9_.]+)'|Cannot find (?:module|package) '([^']+)'")
+
+
+def _in_context(kind: RemedyKind, cause: str, line: str, facts: ContainerFacts) -> tuple[RemedyKind, str]:
+    """Refine a signature with the container's own command: the same words mean a different fix when
+    the workload's command names the missing thing, or when the image's own entrypoint is at fault."""
+    command_line = " ".join((*facts.command, *facts.args))
+    missing = _MISSING_MODULE.search(line)
+    if kind is RemedyKind.FIX_IMAGE_REFERENCE and missing:
+        module = (missing.group(1) or missing.group(2) or "").split(".")[0]
+        if module and re2.search(rf"(?:^|[\s:=/'\"]){re2.escape(module)}(?:[.:\s'\"]|$)", command_line):
+            return RemedyKind.FIX_COMMAND_OR_ARGS, (f"the command ({command_line[:120]!r}) names {module!r}, which "
+                                                    "is not importable in the image: fix the module path in the command")
+    if kind is RemedyKind.FIX_COMMAND_OR_ARGS and "cannot be executed" in cause and not facts.command:
+        return RemedyKind.FIX_IMAGE_REFERENCE, cause + "; the workload does not override the command, so the image's " \
+            "own entrypoint is broken: rebuild it or use another tag"
+    return kind, cause
+
+
 def _latest_signature(log: str) -> tuple[tuple[RemedyKind, int, str], str] | None:
     best: tuple[int, tuple[RemedyKind, int, str], str] | None = None
     lines = log.splitlines()
@@ -106,6 +133,7 @@ def crash_loop(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     found = _latest_signature("\n".join(text for text in logs if text))
     if found is not None:
         (kind, confidence, cause), line = found
+        kind, cause = _in_context(kind, cause, line, facts)
         return diagnosis(kind, cause, confidence, line)
     if code == 0:
         return diagnosis(RemedyKind.FIX_COMMAND_OR_ARGS, "it runs to completion and exits 0, but its controller "

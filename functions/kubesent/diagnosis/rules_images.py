@@ -23,6 +23,9 @@ _NETWORK = compile_pattern(r"(?i)no such host|i/o timeout|connection refused|net
                            r"TLS handshake timeout|x509:|certificate signed by unknown authority|context deadline exceeded")
 _INVALID = compile_pattern(r"(?i)InvalidImageName|invalid reference format|couldn't parse image")
 _NEVER_PULL = compile_pattern(r"ErrImageNeverPull|imagePullPolicy is \"?Never\"?")
+_SHORT_NAME = compile_pattern(r"(?i)short[- ]name .{0,200}did not resolve|short name mode is enforcing|"
+                              r"short-name resolution enforced")
+_MISSING_PULL_SECRET = compile_pattern(r"Unable to retrieve some image pull secrets \(([^)]{1,300})\)")
 _ARCH = compile_pattern(r"(?i)no match for platform in manifest|no matching manifest for")
 
 
@@ -30,8 +33,14 @@ def _texts(evidence: Evidence) -> list[str]:
     texts = [evidence.event_message]
     if evidence.focus is not None:
         texts.append(evidence.focus.waiting_message)
-    texts += [event.message for event in evidence.events if event.reason in ("Failed", "BackOff", "ErrImageNeverPull")]
+    texts += [event.message for event in evidence.events if event.type == "Warning" or event.reason == "BackOff"]
     return texts
+
+
+def _registry(image: str) -> str:
+    """The registry host of an image reference; Docker Hub when the first part is not a host."""
+    first = image.split("/", 1)[0] if "/" in image else ""
+    return first if ("." in first or ":" in first or first == "localhost") else "docker.io"
 
 
 def image_pull(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
@@ -62,14 +71,33 @@ def image_pull(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     if line := find_line(_ARCH, *texts):
         return diagnosis(RemedyKind.FIX_IMAGE_REFERENCE, f"Image {image!r} has no build for this node's platform. "
                          "Use a multi-arch image or one built for the node's architecture.", 90, line)
+    if line := find_line(_SHORT_NAME, *texts):
+        return diagnosis(RemedyKind.FIX_IMAGE_REFERENCE, f"The node's runtime (CRI-O) refuses the short image name "
+                         f"{image!r}: write it fully qualified, with its registry (e.g. docker.io/library/...).", 92, line)
+    secrets_named = [str(item.get("name")) for item in evidence.pod_spec.get("imagePullSecrets") or []
+                     if isinstance(item, dict) and item.get("name")]
+    if line := find_line(_MISSING_PULL_SECRET, *texts):
+        missing = _MISSING_PULL_SECRET.search(line)
+        names = missing.group(1) if missing else ", ".join(secrets_named)
+        return diagnosis(RemedyKind.ADD_IMAGE_PULL_SECRET, f"The pod names the image pull secret(s) {names}, which do "
+                         f"not exist in namespace {evidence.namespace}, so {image!r} is pulled without credentials. "
+                         "Create the secret (type kubernetes.io/dockerconfigjson) or fix the name.", 90, line)
+    if line := find_line(_AMBIGUOUS, *texts):
+        # Docker Hub answers "pull access denied … may require authorization" for a repository that does
+        # not exist, too: with no pull secret on a public registry, a wrong name is the likelier cause.
+        if secrets_named or _registry(image) != "docker.io":
+            return diagnosis(RemedyKind.ADD_IMAGE_PULL_SECRET, f"Pulling {image!r} was denied: the repository needs "
+                             "credentials the pod does not have"
+                             + (f" (its pull secrets: {', '.join(secrets_named)})" if secrets_named else "")
+                             + ". Check the image name, then the pull secret for this registry.", 80, line)
+        return diagnosis(RemedyKind.FIX_IMAGE_REFERENCE, f"Pulling {image!r} was denied: Docker Hub says this for a "
+                         "repository that does not exist as well as for a private one, and the pod has no pull "
+                         "secret. Check the image name and tag first; if they are right, add an imagePullSecret.",
+                         75, line)
     if line := find_line(_AUTH, *texts):
         return diagnosis(RemedyKind.ADD_IMAGE_PULL_SECRET, f"The registry refused to serve {image!r} without valid "
                          "credentials. Add (or fix) an imagePullSecret for this registry, or grant the node's "
                          "identity read access.", 88, line)
-    if line := find_line(_AMBIGUOUS, *texts):
-        return diagnosis(RemedyKind.FIX_IMAGE_REFERENCE, f"Pulling {image!r} was denied: the repository does not "
-                         "exist or needs credentials. Check the image name and tag first; if they are right, add "
-                         "an imagePullSecret.", 75, line)
     if line := find_line(_NOT_FOUND, *texts):
         return diagnosis(RemedyKind.FIX_IMAGE_REFERENCE, f"Image {image!r} of container {name} does not exist in its "
                          "registry (the tag or repository is wrong). Fix the image reference.", 92, line)

@@ -33,6 +33,10 @@ def _declared(facts: ContainerFacts, port: int | str | None) -> bool:
     return any(port in (number, name) for name, number in facts.ports)
 
 
+# Servers announcing a loopback-only address: the kubelet probes the pod IP, so they refuse it.
+_LOOPBACK_BIND = compile_pattern(r"(?i)(?:running on|listening on|listening at|bound to|serving on|started on|"
+                                 r"server at|bind(?:ing)? to)\s+(?:https?://)?(?:127\.0\.0\.1|localhost|\[::1\])[:/]?")
+_GRPC_NO_HEALTH = compile_pattern(r"(?i)does not implement the grpc health protocol|unknown service grpc\.health")
 _LIVENESS_KILL = compile_pattern(r"failed (?:liveness|startup) probe, will be restarted")
 # Exit codes of a container the kubelet killed: SIGKILL (137) or SIGTERM honoured (143).
 _KILLED_EXIT_CODES = (137, 143)
@@ -76,6 +80,18 @@ def probe_failure(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
                          evidence=(quote, *lines), source="rule:probe_failure")
 
     status = _STATUS.search(message)
+    if _GRPC_NO_HEALTH.search(message):
+        return diagnosis(Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe=probe_name),
+                         f"The {probe_name} probe of {facts.name} is a gRPC health check, but the server does not "
+                         "implement grpc.health.v1.Health: register the health service, or probe with tcpSocket "
+                         "or httpGet instead.", 88)
+    bind_line = find_line(_LOOPBACK_BIND, facts.logs_previous, facts.logs_current) if _REFUSED.search(message) else None
+    if bind_line:
+        return diagnosis(Remedy(kind=RemedyKind.FIX_COMMAND_OR_ARGS, container=facts.name),
+                         f"{facts.name} listens on the loopback address only ({bind_line[:120]!r}), so the kubelet's "
+                         f"{probe_name} probe to the pod IP is refused. Bind to 0.0.0.0 (e.g. --host 0.0.0.0) in the "
+                         "command or config.",
+                         90, bind_line)
     if status and status.group(1).startswith("5"):
         return diagnosis(ESCALATE, f"The app in {facts.name} answers its {probe_name} probe with HTTP "
                          f"{status.group(1)}: the app itself reports it is unhealthy. Loosening the probe would hide "

@@ -11,7 +11,8 @@ from kubesent.diagnosis.schema import ESCALATE, Category, Diagnosis, Remedy, Rem
 from kubesent.diagnosis.text import compile_pattern
 from kubesent.evidence import Evidence
 
-_SUMMARY = compile_pattern(r"([0-9]+)/([0-9]+) nodes are available: ([^.]*)")
+# The reasons run to ". preemption:" (newer schedulers) or the end; taint keys contain dots themselves.
+_SUMMARY = compile_pattern(r"([0-9]+)/([0-9]+) nodes are available: (.*?)(?:\. preemption:|\.?$)")
 _REASONS = (
     ("Insufficient ", "requests more {} than any node has free; lower the request or add capacity"),
     ("untolerated taint", "the nodes carry a taint the pod does not tolerate; add a toleration or target other nodes"),
@@ -23,7 +24,12 @@ _REASONS = (
     ("didn't match pod topology spread constraints", "topology spread constraints cannot be met"),
     ("had volume node affinity conflict", "its volume is bound to a zone with no usable node"),
     ("node(s) were unschedulable", "the nodes are cordoned"),
+    ("didn't have free ports for the requested pod ports", "the pod asks for a hostPort that is taken on every "
+     "node; drop hostPort (use a Service) or run at most one such pod per node"),
 )
+_TAINT_KEYS = compile_pattern(r"untolerated taint[s]?(?:\(s\))? ?\{([^:}]{1,253}):")
+# Taints the node lifecycle controller sets on broken nodes: a toleration would only hide the fault.
+_NODE_CONDITION_TAINTS = ("node.kubernetes.io/", "node.cloudprovider.kubernetes.io/")
 _STORAGE = ("unbound immediate PersistentVolumeClaims", "persistentvolumeclaim", "waiting for first consumer")
 _CAPACITY = ("Too many pods", "No nodes available", "no nodes available")
 
@@ -45,6 +51,14 @@ def unschedulable(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
                          root_cause="The cluster has no room for the pod (node count or pod limits): add capacity.")
     summary = _SUMMARY.search(message)
     details = summary.group(3) if summary else message
+    taints = [match.group(1).strip() for match in _TAINT_KEYS.finditer(details)] if "taint" in details else []
+    other = [marker for marker, _ in _REASONS if marker in details and marker != "untolerated taint"]
+    if taints and all(key.startswith(_NODE_CONDITION_TAINTS) for key in taints) and not other:
+        return Diagnosis(category=Category.UNSCHEDULABLE, remedy=ESCALATE, confidence=88, evidence=(quote,),
+                         source="rule:unschedulable",
+                         root_cause=f"No node can take the pod because the nodes carry {', '.join(sorted(set(taints)))}: "
+                                    "the nodes themselves are unhealthy (not ready, unreachable or under pressure). "
+                                    "Fix the nodes; a toleration would only hide the fault.")
     causes = []
     for marker, text in _REASONS:
         index = details.find(marker)
