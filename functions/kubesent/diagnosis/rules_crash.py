@@ -20,7 +20,7 @@ QUICK_EXIT_SECONDS = 10
 _SIGNATURES = (
     (compile_pattern(r"(?i)exec format error"), RemedyKind.FIX_IMAGE_REFERENCE, 92,
      "the image's binary is built for another CPU architecture than the node (exec format error)"),
-    (compile_pattern(r"(?i)flag provided but not defined|unknown (?:flag|option|shorthand flag)|unrecognized "
+    (compile_pattern(r"(?i)flag provided but not defined|unknown (?:long |short )?(?:flag|option|shorthand flag)|unrecognized "
                      r"(?:arguments|option)|invalid option|no such option|Unknown argument|illegal option"),
      RemedyKind.FIX_COMMAND_OR_ARGS, 92, "the container is started with a flag or argument it does not accept"),
     (compile_pattern(r"^(?:exec |/bin/sh: )?\S+: no such file or directory$|^exec \S+: no such file or directory|"

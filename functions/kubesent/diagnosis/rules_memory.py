@@ -85,8 +85,10 @@ def oom_killed(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
         facts = next((c for c in evidence.containers if _oom(c)), None)
     if facts is None:
         return None
-    quote = (f"container {facts.name}: lastState.terminated.reason=OOMKilled, exitCode="
-             f"{(facts.last_terminated or facts.terminated).exit_code}, restarts={facts.restart_count}")  # type: ignore[union-attr]
+    killed = facts.last_terminated or facts.terminated
+    exit_code = killed.exit_code if killed is not None else None
+    quote = (f"container {facts.name}: lastState.terminated.reason=OOMKilled, exitCode={exit_code}, "
+             f"restarts={facts.restart_count}")
 
     def escalate(cause: str, confidence: int = 90) -> Diagnosis:
         return Diagnosis(category=Category.OOM_KILLED, root_cause=cause, remedy=ESCALATE,
@@ -96,8 +98,14 @@ def oom_killed(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     if not limit_text:
         return escalate(f"Container {facts.name} was OOM-killed with no memory limit: the node or the pod's "
                         "cgroup ran out of memory. Set a memory request and limit from observed usage.")
-    limit = quantity.parse_bytes(limit_text)
-    request = quantity.parse_bytes(facts.requests.get("memory", "0") or "0")
+    try:
+        limit = quantity.parse_bytes(limit_text)
+        request = quantity.parse_bytes(facts.requests.get("memory", "0") or "0")
+    except quantity.QuantityError:
+        return escalate(f"Container {facts.name} was OOM-killed, but its memory figures cannot be read "
+                        f"({limit_text!r}): a person must look.")
+    readable = quantity.format_bytes(limit)
+    shown = limit_text if readable == limit_text else f"{limit_text} (≈{readable})"
     previous = context.last_remediation or {}
     if previous.get("remedy") == RemedyKind.RAISE_MEMORY_LIMIT and previous.get("container") == facts.name \
             and previous.get("templateHash") and previous.get("templateHash") != evidence.template_hash:
@@ -117,7 +125,7 @@ def oom_killed(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
                          confidence=90, evidence=(quote, f"heap flags: {' '.join(facts.heap_flags)}"),
                          source="rule:oom_killed")
     if limit >= context.memory_ceiling_bytes:
-        return escalate(f"Container {facts.name} was OOM-killed at {limit_text}, already at or above the "
+        return escalate(f"Container {facts.name} was OOM-killed at {shown}, already at or above the "
                         f"ceiling of {quantity.format_bytes(context.memory_ceiling_bytes)}: a person must decide.")
     injected = _injected(evidence, facts.name)
     needed = needed_memory_bytes(limit, request)
@@ -142,7 +150,7 @@ def oom_killed(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
                         "which looks like a leak that more memory only delays")
     elif _steady_growth(log):
         propose_only = "the logs show memory growing steadily until the kill, which looks like a leak"
-    cause = (f"Container {facts.name} was OOM-killed (exit 137) at its memory limit of {limit_text}. By the VPA "
+    cause = (f"Container {facts.name} was OOM-killed (exit code {exit_code}) at its memory limit of {shown}. By the VPA "
              f"rule (max(used + 100Mi, used × 1.2)) it needs at least {quantity.format_bytes(needed)}; proposed "
              f"limit {new_limit}.")
     if capped < needed:
