@@ -108,11 +108,17 @@ def test_exporter_rbac_reads_events_and_pods_only(built_manifests: dict) -> None
     assert granted == {("", "events", "get"), ("", "events", "list"), ("", "events", "watch"), ("", "pods", "get")}
 
 
-def test_kubesent_rbac_reads_widely_and_writes_narrowly(built_manifests: dict, terraform: Terraform) -> None:
+def test_kubesent_rbac_reads_what_it_calls_and_writes_narrowly(built_manifests: dict, terraform: Terraform) -> None:
     documents = built_manifests["kubesent-rbac"]
     (reader,) = of_kind(documents, "ClusterRole")
     resources = {resource for rule in reader["rules"] for resource in rule["resources"]}
     verbs = {verb for rule in reader["rules"] for verb in rule["verbs"]}
+    granted = {(resource, verb) for rule in reader["rules"] for resource in rule["resources"] for verb in rule["verbs"]}
+    # Exactly the calls in functions/kubesent/cluster.py: single GETs and the pod's events, listed.
+    called = {(path.rsplit("/", 1)[1], "get") for path in ("v1/pods", "v1/configmaps", "apps/replicasets",
+                                                          "apps/deployments", "apps/statefulsets", "apps/daemonsets",
+                                                          "batch/jobs", "batch/cronjobs")}
+    assert granted == called | {("pods/log", "get"), ("events", "list")}
 
     assert "secrets" not in resources and not any(r.startswith(("pods/exec", "pods/attach")) for r in resources)
     assert not verbs & WRITE_VERBS, "nothing cluster-wide that writes"
