@@ -62,6 +62,7 @@ def test_the_cli_prints_one_json_object_per_line_in_input_order():
     outputs = [json.loads(line) for line in completed.stdout.splitlines()]
     inputs = [json.loads(line)["id"] for line in (SCENARIOS / "corpus.jsonl").read_text().splitlines() if line]
     assert [o["id"] for o in outputs] == inputs
+    assert all(set(o) == CONTRACT_KEYS for o in outputs), "exactly the contract's keys"
     by_id = {o["id"]: o for o in outputs}
     assert by_id["oom-memory-hog"]["action"] == "dry_run"
 
@@ -73,11 +74,17 @@ def test_with_dry_run_off_an_allowed_patch_reports_applied():
     assert by_id["gitops-oom"]["action"] == "proposed"
 
 
+def test_explain_adds_each_decisions_reason():
+    completed = _run_cli("replay", "--explain", str(SCENARIOS / "corpus.jsonl"))
+    by_id = {o["id"]: o for o in map(json.loads, completed.stdout.splitlines())}
+    assert "KUBESENT_DRY_RUN" in by_id["oom-memory-hog"]["reason"]
+
+
 def test_a_malformed_line_yields_an_ignored_result_and_the_rest_still_run(tmp_path):
     good = (SCENARIOS / "missing-configmap" / "bundle.json").read_text().replace("\n", "")
     path = tmp_path / "mixed.jsonl"
     path.write_text("{not json\n" + good + "\n" + '{"id": "no-event", "objects": []}\n')
-    outputs = [json.loads(line) for line in _run_cli("replay", str(path)).stdout.splitlines()]
+    outputs = [json.loads(line) for line in _run_cli("replay", "--explain", str(path)).stdout.splitlines()]
     assert [o["action"] for o in outputs] == ["ignored", "proposed", "ignored"]
     assert "bad bundle" in outputs[0]["root_cause"]
 

@@ -13,10 +13,12 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     replay_parser = commands.add_parser("replay", help="diagnose incident bundles (JSON Lines) offline")
     replay_parser.add_argument("bundles", help="path to a JSON Lines file of incident bundles")
+    replay_parser.add_argument("--explain", action="store_true",
+                               help="add each decision's reason to the output (beyond the contract's keys)")
     args = parser.parse_args(argv)
     if args.command == "replay":
         try:
-            return replay.run(args.bundles, out=sys.stdout)
+            return replay.run(args.bundles, out=sys.stdout, explain=args.explain)
         except OSError as exc:
             print(f"kubesent replay: cannot read {args.bundles}: {exc.strerror}", file=sys.stderr)
             return 2

@@ -17,8 +17,11 @@ from kubesent.pipeline import Pipeline, utcnow
 from kubesent.settings import Settings
 
 
+CONTRACT_KEYS = ("id", "action", "remedy", "category", "confidence", "target", "patch", "root_cause")
+
+
 def replay_line(line: str, *, settings: Settings, diagnoser: Any, index: int) -> dict[str, Any]:
-    """The contract's output object for one bundle line."""
+    """The contract's output object for one bundle line, plus ``reason``: why the action was chosen."""
     bundle_id: Any = index
     try:
         bundle = json.loads(line)
@@ -64,10 +67,12 @@ def replay(lines: Iterable[str], *, settings: Settings) -> Iterator[dict[str, An
             yield replay_line(line, settings=settings, diagnoser=diagnoser, index=index)
 
 
-def run(path: str, *, out: TextIO) -> int:
+def run(path: str, *, out: TextIO, explain: bool = False) -> int:
+    """Print the contract's keys exactly; ``explain`` adds the policy's ``reason`` for each action."""
     settings = Settings()
+    keys = (*CONTRACT_KEYS, "reason") if explain else CONTRACT_KEYS
     with open(path, encoding="utf-8") as handle:
         for result in replay(handle, settings=settings):
-            out.write(json.dumps(result, separators=(",", ":")) + "\n")
+            out.write(json.dumps({key: result[key] for key in keys}, separators=(",", ":")) + "\n")
             out.flush()
     return 0
