@@ -276,3 +276,20 @@ def test_secrets_in_event_messages_never_reach_the_audit_line(sandbox, now, make
     record = make_pipeline().handle(events.parse_event(event))
     line = record.log_line()
     assert "ghp_abcdefghijklmnopqrstuvwxyz0123456789" not in line and "REDACTED" in record.event["message"]
+
+
+def test_a_deployment_with_limits_only_is_still_patched(sandbox, now, make_pipeline):
+    """The API server defaults a pod's missing requests to its limits; that is not drift."""
+    bundle, _ = load_scenario("oom-memory-hog")
+    for obj in bundle["objects"]:
+        spec = obj["spec"]["template"]["spec"] if obj["kind"] in ("Deployment", "ReplicaSet") else None
+        if spec:
+            spec["containers"][0]["resources"].pop("requests")
+            spec["containers"][0]["livenessProbe"] = {"httpGet": {"port": 8080}}
+        elif obj["kind"] == "Pod":
+            obj["spec"]["containers"][0]["livenessProbe"] = {
+                "httpGet": {"port": 8080, "path": "/", "scheme": "HTTP"}, "timeoutSeconds": 1, "periodSeconds": 10,
+                "successThreshold": 1, "failureThreshold": 3}
+    sandbox.load_bundle(bundle)
+    record = make_pipeline(dry_run=False).handle(events.parse_event(event_at(bundle, now)))
+    assert record.action == "applied", record.reason

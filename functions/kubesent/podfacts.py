@@ -177,17 +177,34 @@ def template_drift(pod: dict[str, Any], owner: dict[str, Any], container: str | 
     if theirs is None:
         return f"container {container} is not in the {owner.get('kind')}'s template (it was injected into the pod)"
     for name in _COMPARED_FIELDS:
-        if ours.get(name) != theirs.get(name):
+        if _defaulted(name, ours.get(name)) != _defaulted(name, theirs.get(name)):
             return f"the pod's {name} of container {container} differs from the {owner.get('kind')}'s template"
+    my_resources, template_resources = as_dict(ours.get("resources")), as_dict(theirs.get("resources"))
     for section in ("limits", "requests"):
-        mine = as_dict(as_dict(ours.get("resources")).get(section))
-        template = as_dict(as_dict(theirs.get("resources")).get(section))
+        mine = as_dict(my_resources.get(section))
+        template = as_dict(template_resources.get(section))
         for resource in set(mine) | set(template):
+            if section == "requests" and resource not in template and _same_quantity(
+                    mine.get(resource), as_dict(template_resources.get("limits")).get(resource)):
+                continue  # the API server defaults a pod's missing request to its limit
             if not _same_quantity(mine.get(resource), template.get(resource)):
                 return (f"the pod's {section}.{resource} of container {container} ({mine.get(resource) or 'unset'}) "
                         f"differs from the {owner.get('kind')}'s template ({template.get(resource) or 'unset'}); a "
                         "LimitRange, a webhook or a later edit set it")
     return None
+
+
+# The API server's defaults for probes (pkg/apis/core/v1/defaults.go); bundles may show them on one side only.
+_PROBE_DEFAULTS = {"timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}
+
+
+def _defaulted(name: str, value: Any) -> Any:
+    if not name.endswith("Probe") or not isinstance(value, dict):
+        return value
+    probe = {**_PROBE_DEFAULTS, **value}
+    if isinstance(probe.get("httpGet"), dict):
+        probe["httpGet"] = {"scheme": "HTTP", "path": "/", **probe["httpGet"]}
+    return probe
 
 
 def _same_quantity(left: Any, right: Any) -> bool:
