@@ -97,15 +97,21 @@ def scenario(sandbox: KubeSandbox, now: datetime) -> Callable[[str], tuple[event
     return load
 
 
-@pytest.fixture(scope="session")
-def firestore_emulator() -> Iterator[gcloud_emulators.Emulator]:
+def _emulator(start: Callable[..., gcloud_emulators.Emulator], *, what: str,
+              project: str) -> Iterator[gcloud_emulators.Emulator]:
+    """One emulator for the whole session, stopped at its end; a missing gcloud fails loudly."""
     if shutil.which("gcloud") is None:
-        pytest.fail("gcloud is not installed: the Firestore emulator tests cannot run (FACTS §4)")
-    emulator = gcloud_emulators.start_firestore(project="kubesent-ledger-test")
+        pytest.fail(f"gcloud is not installed: the {what} emulator tests cannot run (FACTS §4)")
+    emulator = start(project=project)
     try:
         yield emulator
     finally:
         emulator.stop()
+
+
+@pytest.fixture(scope="session")
+def firestore_emulator() -> Iterator[gcloud_emulators.Emulator]:
+    yield from _emulator(gcloud_emulators.start_firestore, what="Firestore", project="kubesent-ledger-test")
 
 
 @pytest.fixture
@@ -123,10 +129,4 @@ def firestore_env(firestore_emulator: gcloud_emulators.Emulator, monkeypatch: py
 
 @pytest.fixture(scope="session")
 def pubsub_emulator() -> Iterator[gcloud_emulators.Emulator]:
-    if shutil.which("gcloud") is None:
-        pytest.fail("gcloud is not installed: the Pub/Sub emulator tests cannot run (FACTS §4)")
-    emulator = gcloud_emulators.start_pubsub(project="kubesent-report-test")
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
+    yield from _emulator(gcloud_emulators.start_pubsub, what="Pub/Sub", project="kubesent-report-test")

@@ -29,8 +29,6 @@ _TRANSIENT_STATUSES = frozenset({0, 429, 500, 502, 503, 504})
 _KIND_PATHS: dict[str, tuple[str, str]] = {
     "Pod": ("/api/v1", "pods"),
     "ConfigMap": ("/api/v1", "configmaps"),
-    "Node": ("/api/v1", "nodes"),
-    "Event": ("/api/v1", "events"),
     "ReplicaSet": ("/apis/apps/v1", "replicasets"),
     "Deployment": ("/apis/apps/v1", "deployments"),
     "StatefulSet": ("/apis/apps/v1", "statefulsets"),
@@ -38,7 +36,6 @@ _KIND_PATHS: dict[str, tuple[str, str]] = {
     "Job": ("/apis/batch/v1", "jobs"),
     "CronJob": ("/apis/batch/v1", "cronjobs"),
 }
-_CLUSTER_SCOPED = frozenset({"Node"})
 PATCHABLE_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
 
 
@@ -200,18 +197,16 @@ class KubeCluster:
         return parsed
 
     @staticmethod
-    def _path(kind: str, *, namespaced: bool, suffix: str = "") -> str:
+    def _path(kind: str, suffix: str = "") -> str:
+        """The path of one namespaced object; KubeSent reads nothing cluster-scoped."""
         group, plural = _KIND_PATHS[kind]
-        scope = "/namespaces/{namespace}" if namespaced else ""
-        return f"{group}{scope}/{plural}/{{name}}{suffix}"
+        return f"{group}/namespaces/{{namespace}}/{plural}/{{name}}{suffix}"
 
     def read(self, *, api_version: str, kind: str, namespace: str, name: str) -> dict[str, Any]:
         if kind not in _KIND_PATHS:
             raise errors.ClusterRefused(f"KubeSent does not read {kind} objects", status=400)
-        namespaced = kind not in _CLUSTER_SCOPED
-        what = f"read {kind} {namespace}/{name}" if namespaced else f"read {kind} {name}"
-        names = {"namespace": namespace, "name": name} if namespaced else {"name": name}
-        return self._json("GET", self._path(kind, namespaced=namespaced), what, names=names)
+        return self._json("GET", self._path(kind), f"read {kind} {namespace}/{name}",
+                          names={"namespace": namespace, "name": name})
 
     def pod_events(self, *, namespace: str, pod_name: str, pod_uid: str) -> list[dict[str, Any]]:
         selector = f"involvedObject.kind=Pod,involvedObject.name={pod_name}"
@@ -229,7 +224,7 @@ class KubeCluster:
         if previous:
             query.append(("previous", "true"))
         try:
-            data = self._request("GET", self._path("Pod", namespaced=True, suffix="/log"), what,
+            data = self._request("GET", self._path("Pod", "/log"), what,
                                  names={"namespace": namespace, "name": pod}, query=query, accept="text/plain")
         except (errors.ClusterRefused) as exc:
             # No log (container never started, no previous instance) is a fact, not a failure.
@@ -246,5 +241,5 @@ class KubeCluster:
         query: list[tuple[str, Any]] = [("fieldManager", FIELD_MANAGER)]
         if dry_run:
             query.append(("dryRun", "All"))
-        return self._json("PATCH", self._path(kind, namespaced=True), what, names={"namespace": namespace, "name": name},
+        return self._json("PATCH", self._path(kind), what, names={"namespace": namespace, "name": name},
                           query=query, body=body, content_type=STRATEGIC_MERGE)

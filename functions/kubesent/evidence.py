@@ -136,7 +136,6 @@ class Evidence:
     """Why the failing pod is not provably an instance of the owner's current template (a forged or
     unverifiable owner reference, a LimitRange or webhook, a later edit), if it is not. Such
     incidents are proposed, never patched: the patch would be computed from the wrong facts."""
-    node: dict[str, Any] | None = None
     config_objects: dict[str, bool] = field(default_factory=dict)
     """``Kind/name`` → exists, for every ConfigMap/Secret the pod references (metadata only)."""
     config_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)

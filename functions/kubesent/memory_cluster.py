@@ -60,10 +60,6 @@ class MemoryCluster:
         self.calls = 0
         self.writes: list[dict[str, Any]] = []
 
-    def add(self, obj: dict[str, Any]) -> None:
-        meta = obj.get("metadata", {})
-        self._objects[(str(obj.get("kind")), meta.get("namespace", "") or "", meta.get("name", ""))] = obj
-
     def read(self, *, api_version: str, kind: str, namespace: str, name: str) -> dict[str, Any]:
         self.calls += 1
         found = self._objects.get((kind, namespace, name))

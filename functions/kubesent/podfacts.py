@@ -164,18 +164,13 @@ def template_drift(pod: dict[str, Any], owner: dict[str, Any], container: str | 
     """Why the failing container does not match the owner's template, or None when it does."""
     if owner is pod or owner.get("kind") == "Pod" or container is None:
         return None
-    def find(spec: dict[str, Any]) -> dict[str, Any] | None:
-        for section in ("containers", "initContainers"):
-            for item in as_list(spec.get(section)):
-                if isinstance(item, dict) and item.get("name") == container:
-                    return item
+    found_ours = workloads.find_container(pod.get("spec"), container)
+    found_theirs = workloads.find_container(workloads.template_of(owner).get("spec"), container)
+    if found_ours is None:
         return None
-    ours = find(as_dict(pod.get("spec")))
-    theirs = find(as_dict(workloads.template_of(owner).get("spec")))
-    if ours is None:
-        return None
-    if theirs is None:
+    if found_theirs is None:
         return f"container {container} is not in the {owner.get('kind')}'s template (it was injected into the pod)"
+    ours, theirs = found_ours[1], found_theirs[1]
     for name in _COMPARED_FIELDS:
         if _defaulted(name, ours.get(name)) != _defaulted(name, theirs.get(name)):
             return f"the pod's {name} of container {container} differs from the {owner.get('kind')}'s template"

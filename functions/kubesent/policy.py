@@ -10,8 +10,8 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kubesent import quantity
-from kubesent.workloads import as_dict, as_list
+from kubesent import quantity, remedies
+from kubesent.workloads import as_dict
 from kubesent.diagnosis.context import VPA_MARGIN_BYTES
 from kubesent.diagnosis.schema import Diagnosis, RemedyKind
 from kubesent.evidence import Owner
@@ -66,10 +66,9 @@ def foreign_controller(owner: Owner) -> str | None:
 def _within_bounds(diagnosis: Diagnosis, owner: Owner, settings: Settings) -> str | None:
     """Why the remedy's numbers break a bound, or None."""
     remedy = diagnosis.remedy
-    spec = as_dict(owner.template.get("spec"))
-    container = next((c for c in as_list(spec.get("containers")) + as_list(spec.get("initContainers"))
-                      if isinstance(c, dict) and c.get("name") == remedy.container), None)
-    limits: dict[str, Any] = as_dict(as_dict(as_dict(container).get("resources")).get("limits"))
+    found = remedies.template_container(owner, remedy.container)
+    container = found[1] if found else {}
+    limits: dict[str, Any] = as_dict(as_dict(container.get("resources")).get("limits"))
     try:
         if remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and remedy.memory_limit:
             new = quantity.parse_bytes(remedy.memory_limit)
@@ -87,7 +86,7 @@ def _within_bounds(diagnosis: Diagnosis, owner: Owner, settings: Settings) -> st
             if limits.get("cpu") and new > quantity.parse_millicores(limits["cpu"]) * settings.max_increase_factor:
                 return f"CPU limit {limits['cpu']} → {remedy.cpu_limit} is more than the allowed step"
         if remedy.kind is RemedyKind.FIX_PROBE and remedy.probe:
-            return _probe_step(remedy, as_dict(as_dict(container).get(f"{remedy.probe}Probe")))
+            return _probe_step(remedy, as_dict(container.get(f"{remedy.probe}Probe")))
     except quantity.QuantityError as exc:
         return str(exc)
     return None
@@ -114,17 +113,14 @@ def _probe_step(remedy: Any, probe: dict[str, Any]) -> str | None:
 
 
 def _is_init_container(owner: Owner, container: str | None) -> bool:
-    spec = as_dict(owner.template.get("spec"))
-    return any(isinstance(item, dict) and item.get("name") == container for item in as_list(spec.get("initContainers")))
+    found = remedies.template_container(owner, container)
+    return found is not None and found[0] == "initContainers"
 
 
 def _current_limit(owner: Owner, container: str | None, resource: str) -> str | None:
-    spec = as_dict(owner.template.get("spec"))
-    for item in as_list(spec.get("containers")) + as_list(spec.get("initContainers")):
-        if isinstance(item, dict) and item.get("name") == container:
-            value = as_dict(as_dict(item.get("resources")).get("limits")).get(resource)
-            return str(value) if value else None
-    return None
+    found = remedies.template_container(owner, container)
+    value = as_dict(as_dict(found[1].get("resources")).get("limits")).get(resource) if found else None
+    return str(value) if value else None
 
 
 def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[str, Any] | None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubesent import workloads
+from kubesent import quantity, workloads
 from kubesent.diagnosis.schema import Remedy, RemedyKind
 from kubesent.evidence import Owner
 from kubesent.ledger import Remediation
@@ -19,13 +19,9 @@ _PROBE_TIMINGS = (("probe_initial_delay_seconds", "initialDelaySeconds"), ("prob
                   ("probe_period_seconds", "periodSeconds"), ("probe_failure_threshold", "failureThreshold"))
 
 
-def _template_container(owner: Owner, name: str | None) -> tuple[str, dict[str, Any]] | None:
-    spec = workloads.as_dict(owner.template.get("spec"))
-    for section in ("containers", "initContainers"):
-        for container in workloads.as_list(spec.get(section)):
-            if isinstance(container, dict) and container.get("name") == name:
-                return section, container
-    return None
+def template_container(owner: Owner, name: str | None) -> tuple[str, dict[str, Any]] | None:
+    """``(section, container)`` of a container in the owner's current pod template."""
+    return workloads.find_container(owner.template.get("spec"), name)
 
 
 def _wrap(owner: Owner, template_spec_patch: dict[str, Any]) -> dict[str, Any]:
@@ -37,7 +33,7 @@ def _wrap(owner: Owner, template_spec_patch: dict[str, Any]) -> dict[str, Any]:
 
 def _container_change(owner: Owner, remedy: Remedy) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """(change inside the container, previous values) for remedies that edit one container."""
-    found = _template_container(owner, remedy.container)
+    found = template_container(owner, remedy.container)
     if found is None:
         return None
     _, container = found
@@ -89,7 +85,7 @@ def render(remedy: Remedy, owner: Owner) -> tuple[dict[str, Any] | None, dict[st
     change = _container_change(owner, remedy)
     if change is None:
         return None, {}
-    found = _template_container(owner, remedy.container)
+    found = template_container(owner, remedy.container)
     assert found is not None  # _container_change found it
     section, _ = found
     body, previous = change
@@ -120,9 +116,7 @@ def already_satisfied(remedy: Remedy, owner: Owner) -> bool:
     The template may have moved on since the failing pod was created (a person or an earlier fix
     raised it); a raise must never become a cut.
     """
-    from kubesent import quantity
-
-    found = _template_container(owner, remedy.container)
+    found = template_container(owner, remedy.container)
     if found is None:
         return False
     limits = ((found[1].get("resources") or {}).get("limits")) or {}
@@ -139,9 +133,7 @@ def already_satisfied(remedy: Remedy, owner: Owner) -> bool:
 def total_factor(remedy: Remedy, owner: Owner, last: Remediation | None) -> float:
     """How far this raise, on top of KubeSent's earlier raises of the same kind (from the ledger, not
     from the workload's own annotations, which its editors can change), takes the limit."""
-    from kubesent import quantity
-
-    found = _template_container(owner, remedy.container)
+    found = template_container(owner, remedy.container)
     if found is None:
         return 1.0
     limits = workloads.as_dict(workloads.as_dict(found[1].get("resources")).get("limits"))

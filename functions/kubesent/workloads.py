@@ -130,6 +130,15 @@ def template_of(obj: dict[str, Any]) -> dict[str, Any]:
     return as_dict(spec.get("template"))
 
 
+def find_container(spec: Any, name: str | None) -> tuple[str, dict[str, Any]] | None:
+    """``(section, container)`` of the container called ``name`` in a pod spec, regular or init."""
+    for section in ("containers", "initContainers"):
+        for container in as_list(as_dict(spec).get(section)):
+            if isinstance(container, dict) and container.get("name") == name:
+                return section, container
+    return None
+
+
 def template_path(kind: str) -> tuple[str, ...]:
     """Where the pod template sits in an object of this kind."""
     if kind == "Pod":

@@ -19,13 +19,12 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
+
+from tests.fakes.local_server import LocalServer
 
 _GENERATE_PATH = re.compile(r"^/(v1|v1beta|v1beta1)/(?:projects/[^/]+/locations/[^/]+/publishers/google/)?"
                             r"models/([^/:]+):generateContent$")
-# How often serve_forever checks for shutdown; the default 0.5 s would slow every test's teardown.
-POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -92,37 +91,12 @@ class _State:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class FakeGemini:
+class FakeGemini(LocalServer):
     """The fake server. Start with ``start()`` or a ``with`` block; ``url`` is its base URL."""
 
     def __init__(self, *, host: str = "127.0.0.1") -> None:
         self._state = _State()
-        self._server = ThreadingHTTPServer((host, 0), _handler_for(self._state))
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> FakeGemini:
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(POLL_SECONDS,), name="fake-gemini", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeGemini:
-        return self.start()
-
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.stop()
+        super().__init__(ThreadingHTTPServer((host, 0), _handler_for(self._state)), name="fake-gemini")
 
     # --- scripting -------------------------------------------------------------------------------
     def enqueue(self, *responses: ScriptedResponse) -> None:

@@ -15,19 +15,17 @@ import re
 import threading
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
 from kubesent.secrets import crc32c
+from tests.fakes.local_server import LocalServer
 
 _ACCESS = re.compile(r"^/v1/(projects/[^/]+/secrets/[^/]+)/versions/([^/:]+):access$")
-# How often serve_forever checks for shutdown; the default 0.5 s would slow every test's teardown.
-POLL_SECONDS = 0.05
 _STATUS_NAMES = {403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
                  503: "UNAVAILABLE"}
 
 
-class FakeSecretManager:
+class FakeSecretManager(LocalServer):
     """Secrets by ``projects/P/secrets/S``; every version name resolves to the one stored value."""
 
     def __init__(self, *, host: str = "127.0.0.1") -> None:
@@ -36,14 +34,7 @@ class FakeSecretManager:
         self.failures: deque[int] = deque()
         self.paths: list[str] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(ThreadingHTTPServer((host, 0), _handler_for(self)), name="fake-secret-manager")
 
     def add(self, name: str, value: str | bytes) -> None:
         """Store ``value`` under ``projects/P/secrets/S``."""
@@ -52,24 +43,6 @@ class FakeSecretManager:
     def fail(self, status: int, *, times: int = 1) -> None:
         """Answer the next ``times`` requests with this HTTP status."""
         self.failures.extend([status] * times)
-
-    def start(self) -> FakeSecretManager:
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(POLL_SECONDS,), name="fake-secret-manager", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeSecretManager:
-        return self.start()
-
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.stop()
 
     def answer(self, path: str) -> tuple[int, dict[str, Any]]:
         """The status and JSON body for one GET."""

@@ -6,7 +6,7 @@ The pipeline calls a Diagnoser only when no rule is sure and the incident is new
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis
@@ -28,7 +28,6 @@ class ModelReport:
     """The remedy after validation (``escalate`` when refused)."""
     refusal: str | None = None
     """Why the answer was refused, if it was."""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

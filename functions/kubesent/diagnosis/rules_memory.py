@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from kubesent import quantity
+from kubesent import quantity, workloads
 from kubesent.diagnosis.context import VPA_MARGIN_BYTES, VPA_MARGIN_FACTOR, RuleContext
 from kubesent.diagnosis.schema import ESCALATE, Category, Diagnosis, Remedy, RemedyKind
 from kubesent.diagnosis.text import compile_pattern, find_line
@@ -189,10 +189,10 @@ def heap_exhausted(evidence: Evidence, context: RuleContext) -> Diagnosis | None
 
 
 def _injected(evidence: Evidence, name: str) -> bool:
-    spec = evidence.owner.template.get("spec") or {}
-    names = {c.get("name") for section in ("containers", "initContainers") for c in spec.get(section) or []
-             if isinstance(c, dict)}
-    return bool(names) and name not in names
+    """The container is in the pod but not in the owner's template (a mesh sidecar, say)."""
+    spec = workloads.as_dict(evidence.owner.template.get("spec"))
+    has_template = any(workloads.as_list(spec.get(section)) for section in ("containers", "initContainers"))
+    return has_template and workloads.find_container(spec, name) is None
 
 
 def _oom(facts: ContainerFacts) -> bool:

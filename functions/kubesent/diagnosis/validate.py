@@ -13,6 +13,7 @@ turns that into an escalation.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -31,6 +32,7 @@ from kubesent.diagnosis.schema import (
     Remedy,
     RemedyKind,
 )
+from kubesent.diagnosis.context import VPA_MARGIN_BYTES
 from kubesent.evidence import ContainerFacts, Evidence
 from kubesent.settings import Settings
 
@@ -40,8 +42,6 @@ MAX_EVIDENCE_LINES = 5
 MAX_EVIDENCE_LINE_CHARS = 300
 # A quote shorter than this ("OOM", "137") appears almost anywhere and proves nothing.
 MIN_EVIDENCE_LINE_CHARS = 8
-# The VPA's minimum bump after an OOM kill (FACTS.md §3): a small limit may always grow by this much.
-MEMORY_MARGIN_BYTES = 100 * quantity.MI
 # Quantities as people write them in a manifest; exponents and signs are legal but never needed.
 _QUANTITY_SHAPE = re.compile(r"^[0-9]{1,12}(?:\.[0-9]{1,6})?(?:Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$")
 # RFC 1123 label (container names) and subdomain (Secrets, ConfigMaps): lowercase, digits, '-', '.'.
@@ -147,9 +147,9 @@ def check(answer: ModelAnswer, *, evidence: Evidence, settings: Settings, prompt
     container = _check_container(answer, evidence)
     kind = answer.remedy
     if kind is RemedyKind.RAISE_MEMORY_LIMIT:
-        _check_memory(answer.memory_limit, container=container, settings=settings)
+        _check_raise(answer.memory_limit, resource="memory", container=container, settings=settings)
     elif kind is RemedyKind.RAISE_CPU_LIMIT:
-        _check_cpu(answer.cpu_limit, container=container, settings=settings)
+        _check_raise(answer.cpu_limit, resource="cpu", container=container, settings=settings)
     elif kind is RemedyKind.FIX_IMAGE_REFERENCE:
         _check_image(answer.image, container=container)
     elif kind is RemedyKind.ADD_IMAGE_PULL_SECRET and not answer.image_pull_secret:
@@ -220,46 +220,35 @@ def _require(container: ContainerFacts | None, kind: str) -> ContainerFacts:
     return container
 
 
-def _check_memory(limit: str | None, *, container: ContainerFacts | None, settings: Settings) -> None:
-    facts = _require(container, "raise_memory_limit")
+# resource -> (remedy, parser, what one step may add beyond ×factor: the VPA's 100Mi for memory, FACTS.md §3)
+_RAISES: dict[str, tuple[str, Callable[[str], int], int]] = {
+    "memory": ("raise_memory_limit", quantity.parse_bytes, VPA_MARGIN_BYTES),
+    "cpu": ("raise_cpu_limit", quantity.parse_millicores, 0),
+}
+
+
+def _check_raise(limit: str | None, *, resource: str, container: ContainerFacts | None, settings: Settings) -> None:
+    """A raise must name a limit above the current one, under the ceiling, within one step."""
+    kind, parse_quantity, margin = _RAISES[resource]
+    facts = _require(container, kind)
     if not limit:
-        raise Refused("raise_memory_limit without memory_limit")
-    current_text = facts.limits.get("memory")
+        raise Refused(f"{kind} without {resource}_limit")
+    current_text = facts.limits.get(resource)
     if not current_text:
-        raise Refused(f"container {facts.name} has no memory limit to raise")
+        raise Refused(f"container {facts.name} has no {resource} limit to raise")
+    ceiling_text = settings.memory_ceiling if resource == "memory" else settings.cpu_ceiling
     try:
-        current, wanted = quantity.parse_bytes(current_text), quantity.parse_bytes(limit)
-        ceiling = quantity.parse_bytes(settings.memory_ceiling)
+        current, wanted = parse_quantity(current_text), parse_quantity(limit)
+        ceiling = parse_quantity(ceiling_text)
     except quantity.QuantityError as exc:
         raise Refused(str(exc)) from exc
     if wanted <= current:
-        raise Refused(f"memory limit {limit} is not above the current {current_text}")
+        raise Refused(f"{resource} limit {limit} is not above the current {current_text}")
     if wanted > ceiling:
-        raise Refused(f"memory limit {limit} is above the ceiling {settings.memory_ceiling}")
-    bound = max(current * settings.max_increase_factor, current + MEMORY_MARGIN_BYTES)
-    if wanted > bound:
-        raise Refused(f"memory limit {limit} is more than one bump above {current_text} "
-                      f"(at most x{settings.max_increase_factor:g} or +100Mi)")
-
-
-def _check_cpu(limit: str | None, *, container: ContainerFacts | None, settings: Settings) -> None:
-    facts = _require(container, "raise_cpu_limit")
-    if not limit:
-        raise Refused("raise_cpu_limit without cpu_limit")
-    current_text = facts.limits.get("cpu")
-    if not current_text:
-        raise Refused(f"container {facts.name} has no cpu limit to raise")
-    try:
-        current, wanted = quantity.parse_millicores(current_text), quantity.parse_millicores(limit)
-        ceiling = quantity.parse_millicores(settings.cpu_ceiling)
-    except quantity.QuantityError as exc:
-        raise Refused(str(exc)) from exc
-    if wanted <= current:
-        raise Refused(f"cpu limit {limit} is not above the current {current_text}")
-    if wanted > ceiling:
-        raise Refused(f"cpu limit {limit} is above the ceiling {settings.cpu_ceiling}")
-    if wanted > current * settings.max_increase_factor:
-        raise Refused(f"cpu limit {limit} is more than x{settings.max_increase_factor:g} the current {current_text}")
+        raise Refused(f"{resource} limit {limit} is above the ceiling {ceiling_text}")
+    if wanted > max(current * settings.max_increase_factor, current + margin):
+        step = f"x{settings.max_increase_factor:g}" + (" or +100Mi" if margin else "")
+        raise Refused(f"{resource} limit {limit} is more than one bump above {current_text} (at most {step})")
 
 
 def split_image(reference: str) -> tuple[str, str, str | None, str | None]:

@@ -9,7 +9,7 @@ message is retried; nothing is ever remediated without a won claim.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -99,7 +99,6 @@ class Settings:
     breaker_cluster_workloads: int = 15
     breaker_window_seconds: int = 300
     ttl_days: int = 30
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Ledger(Protocol):
