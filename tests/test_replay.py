@@ -92,3 +92,15 @@ def test_a_malformed_line_yields_an_ignored_result_and_the_rest_still_run(tmp_pa
 def test_a_missing_file_is_a_clear_error():
     completed = _run_cli("replay", "/nonexistent/bundles.jsonl")
     assert completed.returncode == 2 and "cannot read" in completed.stderr
+
+
+def test_audit_prints_the_whole_record_the_function_would_log():
+    completed = _run_cli("replay", "--audit", str(SCENARIOS / "corpus.jsonl"))
+    assert completed.returncode == 0, completed.stderr
+    records = {o["id"]: o for o in map(json.loads, completed.stdout.splitlines())}
+    hog = records["oom-memory-hog"]
+    assert hog["action"] == "dry_run" and hog["previous"] == {"memory_limit": "10Mi"}
+    assert hog["owner_chain"] == ["Pod/memory-hog-wsrk7tf8m2-x2x4k", "ReplicaSet/memory-hog-wsrk7tf8m2",
+                                  "Deployment/memory-hog"]
+    assert any("OOMKilled" in line for line in hog["evidence"])
+    assert len(records) == len(NAMES)

@@ -15,10 +15,12 @@ def main(argv: list[str] | None = None) -> int:
     replay_parser.add_argument("bundles", help="path to a JSON Lines file of incident bundles")
     replay_parser.add_argument("--explain", action="store_true",
                                help="add each decision's reason to the output (beyond the contract's keys)")
+    replay_parser.add_argument("--audit", action="store_true",
+                               help="print, per input line, the full audit record the function would log")
     args = parser.parse_args(argv)
     if args.command == "replay":
         try:
-            return replay.run(args.bundles, out=sys.stdout, explain=args.explain)
+            return replay.run(args.bundles, out=sys.stdout, explain=args.explain, audit=args.audit)
         except OSError as exc:
             print(f"kubesent replay: cannot read {args.bundles}: {exc.strerror}", file=sys.stderr)
             return 2

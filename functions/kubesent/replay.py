@@ -22,6 +22,12 @@ CONTRACT_KEYS = ("id", "action", "remedy", "category", "confidence", "target", "
 
 def replay_line(line: str, *, settings: Settings, diagnoser: Any, index: int) -> dict[str, Any]:
     """The contract's output object for one bundle line, plus ``reason``: why the action was chosen."""
+    bundle_id, record = replay_record(line, settings=settings, diagnoser=diagnoser, index=index)
+    return _output(bundle_id, record)
+
+
+def replay_record(line: str, *, settings: Settings, diagnoser: Any, index: int) -> tuple[Any, AuditRecord]:
+    """The bundle's id and the full audit record the function would log for it."""
     bundle_id: Any = index
     try:
         bundle = json.loads(line)
@@ -36,7 +42,7 @@ def replay_line(line: str, *, settings: Settings, diagnoser: Any, index: int) ->
         logs = {str(k): {kk: vv for kk, vv in v.items() if isinstance(vv, str)}
                 for k, v in raw_logs.items() if isinstance(v, dict)}
     except (ValueError, errors.BadEvent) as exc:
-        return _output(bundle_id, AuditRecord(action="ignored", reason=f"bad bundle: {errors.truncate(str(exc))}"))
+        return bundle_id, AuditRecord(action="ignored", reason=f"bad bundle: {errors.truncate(str(exc))}")
     cluster = MemoryCluster(objects, logs=logs)
     pipeline = Pipeline(settings, cluster=cluster, ledger=wiring.build_ledger(settings, kind="memory"),
                         diagnoser=diagnoser)
@@ -48,7 +54,7 @@ def replay_line(line: str, *, settings: Settings, diagnoser: Any, index: int) ->
         # A bundle whose objects do not have the API's shape: one line says so; the run goes on.
         record = AuditRecord(action="escalated", reason=f"KubeSent could not process this bundle's objects: "
                                                         f"{type(exc).__name__}: {errors.truncate(str(exc))}")
-    return _output(bundle_id, record)
+    return bundle_id, record
 
 
 def _output(bundle_id: Any, record: AuditRecord) -> dict[str, Any]:
@@ -67,11 +73,25 @@ def replay(lines: Iterable[str], *, settings: Settings) -> Iterator[dict[str, An
             yield replay_line(line, settings=settings, diagnoser=diagnoser, index=index)
 
 
-def run(path: str, *, out: TextIO, explain: bool = False) -> int:
-    """Print the contract's keys exactly; ``explain`` adds the policy's ``reason`` for each action."""
+def replay_audit(lines: Iterable[str], *, settings: Settings) -> Iterator[dict[str, Any]]:
+    """Per bundle, ``{"id", **the audit record}``: what the function would log for it."""
+    diagnoser = wiring.build_diagnoser(settings)
+    for index, line in enumerate(lines, start=1):
+        if line.strip():
+            bundle_id, record = replay_record(line, settings=settings, diagnoser=diagnoser, index=index)
+            yield {"id": bundle_id, **record.model_dump(mode="json")}
+
+
+def run(path: str, *, out: TextIO, explain: bool = False, audit: bool = False) -> int:
+    """Print the contract's keys exactly; ``explain`` adds the policy's ``reason``; ``audit`` prints whole records."""
     settings = Settings()
     keys = (*CONTRACT_KEYS, "reason") if explain else CONTRACT_KEYS
     with open(path, encoding="utf-8") as handle:
+        if audit:
+            for record in replay_audit(handle, settings=settings):
+                out.write(json.dumps(record, separators=(",", ":")) + "\n")
+                out.flush()
+            return 0
         for result in replay(handle, settings=settings):
             out.write(json.dumps({key: result[key] for key in keys}, separators=(",", ":")) + "\n")
             out.flush()
