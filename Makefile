@@ -35,6 +35,7 @@ bench: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check functions local_emulator tests
+	cd functions && ../$(VENV)/bin/lint-imports --no-cache ../pyproject.toml
 
 typecheck: $(VENV)/.installed
 	$(PY) -m mypy functions

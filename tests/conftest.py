@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from kubesent import events
-from kubesent.cluster import KubeCluster, build_api_client
+from kubesent.cluster.kube import KubeCluster, build_api_client
 from kubesent.diagnosis.base import Diagnoser, NullDiagnoser
 from kubesent.ledger.memory import MemoryLedger
 from kubesent.pipeline import Pipeline
 from kubesent.settings import Settings
 from kubesent.wiring import ledger_settings
+
 from local_emulator import gcloud_emulators
 from local_emulator.kube_sandbox import KubeSandbox
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 import requests
-
-from kubesent import errors, gke
+from kubesent import errors
+from kubesent.cluster import gke
 
 CLUSTER = "projects/demo-project/locations/europe-west1/clusters/prod"
 CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"

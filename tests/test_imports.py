@@ -33,7 +33,7 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-OWNERS = {"kubernetes": {"kubesent/cluster.py"}, "google.genai": {"kubesent/diagnosis/llm.py"},
+OWNERS = {"kubernetes": {"kubesent/cluster/kube.py"}, "google.genai": {"kubesent/diagnosis/llm.py"},
           "google.cloud.firestore": {"kubesent/ledger/firestore.py"},
           "google.cloud.secretmanager": {"kubesent/secrets.py"}, "functions_framework": {"main.py"},
           "google.cloud.pubsub_v1": {"kubesent/reporting.py"}}

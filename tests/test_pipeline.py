@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
+from kubesent import errors, events
 
-from kubesent import errors
-from tests.conftest import PipelineFactory, event_at, load_scenario
 from local_emulator.kube_sandbox import KubeSandbox
-from kubesent import events
+from tests.conftest import PipelineFactory, event_at, load_scenario
 
 
 def _deployment(sandbox: KubeSandbox, name: str, namespace: str = "demo") -> dict:

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from kubesent import events
 from kubesent.diagnosis.llm import GeminiDiagnoser
+
 from tests.conftest import SCENARIOS, event_at, load_scenario
 from tests.fakes.fake_gemini import FakeGemini, ScriptedResponse
 from tests.scenarios.builder import TRACEBACK, unexplained_crash

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from kubesent import podfacts
+from kubesent.evidence import podfacts
+
 from tests.conftest import load_scenario
 
 

@@ -19,3 +19,12 @@ def test_functions_pass_ruff():
     completed = subprocess.run([sys.executable, "-m", "ruff", "check", "functions"], cwd=ROOT,
                                capture_output=True, text=True, timeout=120, check=False)
     assert completed.returncode == 0, completed.stdout[-3000:]
+
+
+def test_stage_packages_import_downwards_only():
+    """The layers in pyproject.toml ([tool.importlinter]), judged by import-linter."""
+    completed = subprocess.run([str(Path(sys.executable).with_name("lint-imports")), "--no-cache",
+                                str(ROOT / "pyproject.toml")], cwd=ROOT / "functions", capture_output=True,
+                               text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert "0 broken" in completed.stdout

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from kubesent import redaction
 
 FIXTURES = Path(__file__).parent / "fixtures" / "redaction"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kubesent import remedies
 from kubesent.diagnosis.schema import Remedy, RemedyKind
-from kubesent.evidence import Owner
+from kubesent.evidence.model import Owner
 
 
 def _owner(kind: str = "Deployment") -> Owner:

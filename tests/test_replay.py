@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from kubesent import replay
 from kubesent.settings import Settings
+
 from tests.conftest import SCENARIOS
 
 ROOT = Path(__file__).resolve().parents[1]

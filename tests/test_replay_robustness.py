@@ -9,6 +9,7 @@ import random
 
 from kubesent import replay
 from kubesent.settings import Settings
+
 from tests.conftest import SCENARIOS, load_scenario
 
 ITERATIONS = 600

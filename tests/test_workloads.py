@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import copy
 
-from kubesent import workloads
-from kubesent.memory_cluster import MemoryCluster
+from kubesent.cluster.memory import MemoryCluster
+from kubesent.evidence import owners, templates
+
 from tests.conftest import load_scenario
 
 
@@ -17,7 +18,7 @@ def _objects():
 
 def test_pod_replicaset_deployment_resolves_to_the_deployment():
     deployment, replica_set, pod = _objects()
-    found = workloads.resolve_owner(MemoryCluster([deployment, replica_set, pod]), pod)
+    found = owners.resolve_owner(MemoryCluster([deployment, replica_set, pod]), pod)
     chain, top, unfollowed = found.chain, found.top, found.unfollowed
     assert top["kind"] == "Deployment" and unfollowed is None and found.unverified is None
     assert found.template_hash == replica_set["metadata"]["labels"]["pod-template-hash"]
@@ -27,7 +28,7 @@ def test_pod_replicaset_deployment_resolves_to_the_deployment():
 
 def test_a_missing_replicaset_is_bridged_by_the_controllers_naming_rule():
     deployment, _, pod = _objects()
-    found = workloads.resolve_owner(MemoryCluster([deployment, pod]), pod)
+    found = owners.resolve_owner(MemoryCluster([deployment, pod]), pod)
     assert found.top["kind"] == "Deployment" and found.unfollowed is None and found.chain[-1] == "Deployment/memory-hog"
     assert found.unverified and "name only" in found.unverified, "a guessed owner is never patched"
 
@@ -36,7 +37,7 @@ def test_the_naming_rule_needs_a_matching_selector():
     deployment, _, pod = _objects()
     other = copy.deepcopy(deployment)
     other["spec"]["selector"]["matchLabels"] = {"app": "something-else"}
-    found = workloads.resolve_owner(MemoryCluster([other, pod]), pod)
+    found = owners.resolve_owner(MemoryCluster([other, pod]), pod)
     assert found.top["kind"] == "Pod" and found.unfollowed is not None
 
 
@@ -45,7 +46,7 @@ def test_a_replicaset_run_by_an_unknown_controller_is_not_followed():
     replica_set = copy.deepcopy(replica_set)
     replica_set["metadata"]["ownerReferences"] = [{"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
                                                    "name": "memory-hog", "uid": "r-1", "controller": True}]
-    found = workloads.resolve_owner(MemoryCluster([deployment, replica_set, pod]), pod)
+    found = owners.resolve_owner(MemoryCluster([deployment, replica_set, pod]), pod)
     assert found.top["kind"] == "ReplicaSet" and found.unfollowed["kind"] == "Rollout"
     assert found.chain[-1] == "Rollout/memory-hog"
 
@@ -55,7 +56,7 @@ def test_an_owner_reference_with_the_wrong_uid_is_not_followed():
     pod = copy.deepcopy(pod)
     pod["metadata"]["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "memory-hog",
                                            "uid": "forged", "controller": True}]
-    found = workloads.resolve_owner(MemoryCluster([deployment, replica_set, pod]), pod)
+    found = owners.resolve_owner(MemoryCluster([deployment, replica_set, pod]), pod)
     assert found.top["kind"] == "Pod" and "another uid" in found.unverified
 
 
@@ -66,4 +67,4 @@ def test_template_managers_name_who_wrote_the_pod_template():
         {"manager": "argocd-controller", "fieldsV1": {"f:spec": {"f:template": {"f:spec": {}}}}},
         {"manager": "kube-controller-manager", "fieldsV1": {"f:status": {}}},
     ]
-    assert workloads.template_managers(deployment) == ("argocd-controller",)
+    assert templates.template_managers(deployment) == ("argocd-controller",)

@@ -13,14 +13,15 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from kubesent import errors, events, gather, podfacts, policy, quantity, redaction, remedies
+from kubesent import errors, events, policy, quantity, redaction, remedies
 from kubesent.audit import AuditRecord, Target
-from kubesent.cluster_api import Cluster
-from kubesent.diagnosis import rules
+from kubesent.cluster.api import Cluster
 from kubesent.diagnosis.base import Diagnoser, ModelReport
 from kubesent.diagnosis.context import RuleContext
+from kubesent.diagnosis.rules import registry
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis
-from kubesent.evidence import Evidence
+from kubesent.evidence import gather, podfacts
+from kubesent.evidence.model import Evidence
 from kubesent.ledger import IncidentKey, Ledger, Remediation, Verdict
 from kubesent.settings import Settings
 
@@ -144,7 +145,7 @@ class Pipeline:
             max_increase_factor=self.settings.max_increase_factor,
             max_total_increase_factor=self.settings.max_total_increase_factor,
             last_remediation=_last_remediation(evidence))
-        found = rules.diagnose(evidence, context)
+        found = registry.diagnose(evidence, context)
         if found is not None:
             return found, None
         occurred = evidence.event.occurred_at or now

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kubesent import quantity, remedies
-from kubesent.workloads import as_dict
 from kubesent.diagnosis.context import VPA_MARGIN_BYTES
 from kubesent.diagnosis.schema import Diagnosis, RemedyKind
-from kubesent.evidence import Owner
+from kubesent.evidence.model import Owner
+from kubesent.objects import as_dict
 from kubesent.settings import Settings
 
 Action = Literal["applied", "dry_run", "proposed", "escalated", "ignored"]

@@ -18,9 +18,8 @@ import base64
 import binascii
 import functools
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from collections.abc import Sequence
 from typing import Final, Protocol
 
 import re2

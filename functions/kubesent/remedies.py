@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubesent import quantity, workloads
+from kubesent import objects, quantity
 from kubesent.diagnosis.schema import Remedy, RemedyKind
-from kubesent.evidence import Owner
+from kubesent.evidence import templates
+from kubesent.evidence.model import Owner
 from kubesent.ledger import Remediation
 
 _PROBE_FIELDS = {"liveness": "livenessProbe", "readiness": "readinessProbe", "startup": "startupProbe"}
@@ -21,12 +22,12 @@ _PROBE_TIMINGS = (("probe_initial_delay_seconds", "initialDelaySeconds"), ("prob
 
 def template_container(owner: Owner, name: str | None) -> tuple[str, dict[str, Any]] | None:
     """``(section, container)`` of a container in the owner's current pod template."""
-    return workloads.find_container(owner.template.get("spec"), name)
+    return templates.find_container(owner.template.get("spec"), name)
 
 
 def _wrap(owner: Owner, template_spec_patch: dict[str, Any]) -> dict[str, Any]:
     patch: dict[str, Any] = {"spec": template_spec_patch}
-    for part in reversed(workloads.template_path(owner.kind)):
+    for part in reversed(templates.template_path(owner.kind)):
         patch = {part: patch}
     return patch
 
@@ -96,7 +97,7 @@ def is_noop(patch: dict[str, Any], owner: Owner) -> bool:
     """True when the owner's template already has every value the patch sets."""
     target: Any = {"spec": owner.template.get("spec") or {}}
     inner: Any = patch
-    for part in workloads.template_path(owner.kind):
+    for part in templates.template_path(owner.kind):
         inner = inner.get(part, {})
     return _contains(target, inner)
 
@@ -136,7 +137,7 @@ def total_factor(remedy: Remedy, owner: Owner, last: Remediation | None) -> floa
     found = template_container(owner, remedy.container)
     if found is None:
         return 1.0
-    limits = workloads.as_dict(workloads.as_dict(found[1].get("resources")).get("limits"))
+    limits = objects.as_dict(objects.as_dict(found[1].get("resources")).get("limits"))
     try:
         if remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and remedy.memory_limit and limits.get("memory"):
             step = quantity.parse_bytes(remedy.memory_limit) / max(1, quantity.parse_bytes(str(limits["memory"])))

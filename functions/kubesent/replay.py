@@ -12,10 +12,9 @@ from typing import Any, TextIO
 
 from kubesent import errors, events, wiring
 from kubesent.audit import AuditRecord
-from kubesent.memory_cluster import MemoryCluster
+from kubesent.cluster.memory import MemoryCluster
 from kubesent.pipeline import Pipeline, utcnow
 from kubesent.settings import Settings
-
 
 CONTRACT_KEYS = ("id", "action", "remedy", "category", "confidence", "target", "patch", "root_cause")
 

@@ -6,7 +6,7 @@ Called once per instance by ``main`` and once per run by ``replay``.
 from __future__ import annotations
 
 from kubesent import ledger as ledger_module
-from kubesent.cluster_api import Cluster
+from kubesent.cluster.api import Cluster
 from kubesent.diagnosis.base import Diagnoser, NullDiagnoser
 from kubesent.ledger import Ledger
 from kubesent.reporting import NullReporter, TopicReporter
@@ -46,6 +46,6 @@ def build_reporter(settings: Settings) -> TopicReporter | NullReporter:
 
 
 def build_cluster(settings: Settings) -> Cluster:
-    from kubesent.cluster import KubeCluster
+    from kubesent.cluster.kube import KubeCluster
 
     return KubeCluster.from_settings(settings)

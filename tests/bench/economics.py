@@ -52,10 +52,10 @@ def naive_prompt(bundle: dict[str, Any]) -> str | None:
 
 def run() -> list[Figure]:
     from kubesent import events
+    from kubesent.cluster.memory import MemoryCluster
     from kubesent.diagnosis import prompt
     from kubesent.diagnosis.base import NullDiagnoser, Outcome
     from kubesent.ledger.memory import MemoryLedger
-    from kubesent.memory_cluster import MemoryCluster
     from kubesent.pipeline import Pipeline
     from kubesent.settings import Settings
     from kubesent.wiring import ledger_settings

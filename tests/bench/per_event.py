@@ -14,8 +14,15 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from tests.bench.common import (GOOD_MODEL_ANSWER, TRACEBACK, Figure, event_at, load_scenario, percentile,
-                                unexplained_crash)
+from tests.bench.common import (
+    GOOD_MODEL_ANSWER,
+    TRACEBACK,
+    Figure,
+    event_at,
+    load_scenario,
+    percentile,
+    unexplained_crash,
+)
 
 ITERATIONS = 200
 WARMUP = 10
@@ -69,17 +76,18 @@ def _floor(sandbox_url: str, requests: list[dict[str, Any]]) -> tuple[list[float
 
 
 def run() -> list[Figure]:
+    import json
+
     from kubesent import events
-    from kubesent.cluster import KubeCluster, build_api_client
+    from kubesent.cluster.kube import KubeCluster, build_api_client
     from kubesent.diagnosis.llm import GeminiDiagnoser
     from kubesent.ledger.memory import MemoryLedger
     from kubesent.pipeline import Pipeline
     from kubesent.settings import Settings
     from kubesent.wiring import ledger_settings
+
     from local_emulator.kube_sandbox import KubeSandbox
     from tests.fakes.fake_gemini import FakeGemini, ScriptedResponse, candidate_response
-
-    import json
 
     figures: list[Figure] = []
     with KubeSandbox() as sandbox, FakeGemini() as fake:

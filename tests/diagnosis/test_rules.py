@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
-from kubesent.diagnosis import rules
 from kubesent.diagnosis.context import RuleContext
-from kubesent.diagnosis.schema import Category, RemedyKind
-from kubesent.evidence import ConfigRef, ProbeFacts, Termination
+from kubesent.diagnosis.rules import registry
+from kubesent.diagnosis.schema import RemedyKind
+from kubesent.evidence.category import Category
+from kubesent.evidence.model import ConfigRef, ProbeFacts, Termination
+
 from tests.fakes.evidence_builder import container, evidence
 
 CONTEXT = RuleContext(memory_ceiling_bytes=4 * 2**30, cpu_ceiling_millicores=4000, max_increase_factor=2.0,
@@ -24,47 +25,47 @@ def _oom(**changes):
 
 
 def test_oom_raises_the_limit_by_the_vpa_rule():
-    found = rules.diagnose(_oom(), CONTEXT)
+    found = registry.diagnose(_oom(), CONTEXT)
     assert found.remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT
     # used = max(request 128Mi, limit 256Mi) = 256Mi → max(356Mi, 307.2Mi) = 356Mi
     assert found.remedy.memory_limit == "356Mi" and found.propose_only is None and found.confidence >= 90
 
 
 def test_oom_on_a_large_limit_uses_the_proportional_margin():
-    found = rules.diagnose(_oom(limits={"memory": "2Gi"}, requests={"memory": "1Gi"}), CONTEXT)
+    found = registry.diagnose(_oom(limits={"memory": "2Gi"}, requests={"memory": "1Gi"}), CONTEXT)
     assert found.remedy.memory_limit == "2458Mi"  # 2048Mi × 1.2, rounded up to a whole Mi
 
 
 def test_oom_without_a_limit_escalates():
-    found = rules.diagnose(_oom(limits={}), CONTEXT)
+    found = registry.diagnose(_oom(limits={}), CONTEXT)
     assert found.remedy.kind is RemedyKind.ESCALATE and "no memory limit" in found.root_cause
 
 
 def test_oom_at_the_ceiling_escalates():
-    found = rules.diagnose(_oom(limits={"memory": "4Gi"}), CONTEXT)
+    found = registry.diagnose(_oom(limits={"memory": "4Gi"}), CONTEXT)
     assert found.remedy.kind is RemedyKind.ESCALATE and "ceiling" in found.root_cause
 
 
 def test_oom_near_the_ceiling_is_capped_at_it():
-    found = rules.diagnose(_oom(limits={"memory": "3900Mi"}), CONTEXT)
+    found = registry.diagnose(_oom(limits={"memory": "3900Mi"}), CONTEXT)
     assert found.remedy.memory_limit == "4Gi" and "Capped" in found.root_cause
 
 
 def test_oom_after_hours_of_uptime_is_a_leak_and_only_proposed():
     last = Termination(reason="OOMKilled", exit_code=137, message="", started_at="2026-01-01T00:00:00Z",
                        finished_at="2026-01-01T05:30:00Z")
-    found = rules.diagnose(_oom(last_terminated=last), CONTEXT)
+    found = registry.diagnose(_oom(last_terminated=last), CONTEXT)
     assert found.remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and found.propose_only and "leak" in found.propose_only
 
 
 def test_oom_with_steadily_growing_memory_in_the_logs_is_a_leak():
     log = "\n".join(f"2026-01-01T00:00:{i:02d}Z cache stats: heap used {100 + 30 * i} MB" for i in range(8))
-    found = rules.diagnose(_oom(logs_previous=log), CONTEXT)
+    found = registry.diagnose(_oom(logs_previous=log), CONTEXT)
     assert found.propose_only and "growing" in found.propose_only
 
 
 def test_oom_with_a_heap_flag_above_the_limit_is_a_command_fix():
-    found = rules.diagnose(_oom(heap_flags=("-Xmx512m",)), CONTEXT)
+    found = registry.diagnose(_oom(heap_flags=("-Xmx512m",)), CONTEXT)
     assert found.remedy.kind is RemedyKind.FIX_COMMAND_OR_ARGS and "-Xmx512m" in found.root_cause
 
 
@@ -72,7 +73,7 @@ def test_oom_again_after_a_raise_on_the_new_template_escalates():
     context = dataclasses.replace(CONTEXT, last_remediation={
         "remedy": "raise_memory_limit", "container": "app", "templateHash": "old-hash",
         "previous": {"memory_limit": "128Mi"}})
-    found = rules.diagnose(_oom(), context)
+    found = registry.diagnose(_oom(), context)
     assert found.remedy.kind is RemedyKind.ESCALATE and "did not help" in found.root_cause
 
 
@@ -80,7 +81,7 @@ def test_oom_total_increase_is_capped_by_the_original_limit():
     context = dataclasses.replace(CONTEXT, last_remediation={
         "remedy": "raise_memory_limit", "container": "app", "templateHash": "7c9d",
         "original": {"memory_limit/app": "64Mi"}})
-    found = rules.diagnose(_oom(), context)  # 256Mi = 64Mi × 4: the total cap is reached
+    found = registry.diagnose(_oom(), context)  # 256Mi = 64Mi × 4: the total cap is reached
     assert found.remedy.kind is RemedyKind.ESCALATE
 
 
@@ -114,14 +115,14 @@ def _pull(message: str, waiting: str = "ErrImagePull"):
      '10.0.0.10:53: no such host', RemedyKind.ESCALATE),
 ])
 def test_image_pull_failures_are_told_apart(message, kind):
-    found = rules.diagnose(_pull(message), CONTEXT)
+    found = registry.diagnose(_pull(message), CONTEXT)
     assert found is not None and found.remedy.kind is kind, found
 
 
 def test_missing_config_key_names_the_secret_and_key():
     message = "Error: couldn't find key password in Secret shop/db-credentials"
     facts = container(waiting_reason="CreateContainerConfigError", waiting_message=message[7:], last_terminated=None)
-    found = rules.diagnose(evidence(containers=(facts,), category=Category.CONFIG_MISSING, event_message=message), CONTEXT)
+    found = registry.diagnose(evidence(containers=(facts,), category=Category.CONFIG_MISSING, event_message=message), CONTEXT)
     assert found.remedy.kind is RemedyKind.ADD_MISSING_CONFIG
     assert (found.remedy.config_kind, found.remedy.config_name, found.remedy.config_key) == ("Secret", "db-credentials",
                                                                                             "password")
@@ -129,14 +130,14 @@ def test_missing_config_key_names_the_secret_and_key():
 
 def test_failed_mount_of_a_missing_configmap_names_it():
     message = 'MountVolume.SetUp failed for volume "config" : configmap "nginx-conf" not found'
-    found = rules.diagnose(evidence(category=Category.MOUNT_FAILURE, event_message=message), CONTEXT)
+    found = registry.diagnose(evidence(category=Category.MOUNT_FAILURE, event_message=message), CONTEXT)
     assert found.remedy.kind is RemedyKind.ADD_MISSING_CONFIG and found.remedy.config_name == "nginx-conf"
 
 
 def test_run_as_non_root_against_a_root_image_is_a_security_context_fix():
     message = "Error: container has runAsNonRoot and image will run as root (pod: \"web_shop(1)\", container: app)"
     facts = container(waiting_reason="CreateContainerConfigError", waiting_message=message, last_terminated=None)
-    found = rules.diagnose(evidence(containers=(facts,), category=Category.CONFIG_MISSING, event_message=message), CONTEXT)
+    found = registry.diagnose(evidence(containers=(facts,), category=Category.CONFIG_MISSING, event_message=message), CONTEXT)
     assert found.remedy.kind is RemedyKind.FIX_SECURITY_CONTEXT
 
 
@@ -153,19 +154,19 @@ def test_run_as_non_root_against_a_root_image_is_a_security_context_fix():
      RemedyKind.ESCALATE),
 ])
 def test_crash_loops_are_classified_from_their_logs(log, kind):
-    found = rules.diagnose(evidence(containers=(container(logs_previous=log),)), CONTEXT)
+    found = registry.diagnose(evidence(containers=(container(logs_previous=log),)), CONTEXT)
     assert found is not None and found.remedy.kind is kind, found
 
 
 def test_a_one_shot_command_exiting_zero_under_a_deployment_is_a_command_fix():
     last = Termination(reason="Completed", exit_code=0, message="", started_at=None, finished_at=None)
-    found = rules.diagnose(evidence(containers=(container(last_terminated=last, logs_previous="done\n"),)), CONTEXT)
+    found = registry.diagnose(evidence(containers=(container(last_terminated=last, logs_previous="done\n"),)), CONTEXT)
     assert found.remedy.kind is RemedyKind.FIX_COMMAND_OR_ARGS and "Job" in found.root_cause
 
 
 def test_an_unexplained_crash_is_left_to_the_model():
     log = "Traceback (most recent call last):\n  File \"app.py\", line 9, in main\nValueError: bad shard map\n"
-    assert rules.diagnose(evidence(containers=(container(logs_previous=log, command=(), args=()),)), CONTEXT) is None
+    assert registry.diagnose(evidence(containers=(container(logs_previous=log, command=(), args=()),)), CONTEXT) is None
 
 
 def _probe(message, **changes):
@@ -175,26 +176,26 @@ def _probe(message, **changes):
 
 def test_probe_on_an_undeclared_port_is_a_probe_fix_proposal():
     probe = ProbeFacts("liveness", "httpGet", 8081, "/healthz", 0, 1, 10, 3)
-    found = rules.diagnose(_probe('Liveness probe failed: Get "http://10.8.0.12:8081/healthz": dial tcp '
+    found = registry.diagnose(_probe('Liveness probe failed: Get "http://10.8.0.12:8081/healthz": dial tcp '
                                   '10.8.0.12:8081: connect: connection refused', probes=(probe,)), CONTEXT)
     assert found.remedy.kind is RemedyKind.FIX_PROBE and found.remedy.probe_port == 8080
     assert not found.remedy.touches_only_probe_timing()
 
 
 def test_probe_answered_with_404_is_a_wrong_path():
-    found = rules.diagnose(_probe("Liveness probe failed: HTTP probe failed with statuscode: 404"), CONTEXT)
+    found = registry.diagnose(_probe("Liveness probe failed: HTTP probe failed with statuscode: 404"), CONTEXT)
     assert found.remedy.kind is RemedyKind.FIX_PROBE
 
 
 def test_probe_answered_with_500_means_the_app_is_failing():
-    found = rules.diagnose(_probe("Readiness probe failed: HTTP probe failed with statuscode: 503"), CONTEXT)
+    found = registry.diagnose(_probe("Readiness probe failed: HTTP probe failed with statuscode: 503"), CONTEXT)
     assert found.remedy.kind is RemedyKind.ESCALATE
 
 
 def test_slow_start_killed_by_liveness_raises_the_initial_delay():
     log = "Starting OrderService using Java 21\n...\nStarted OrderServiceApplication in 48.2 seconds (process running for 50.1)\n"
     probe = ProbeFacts("liveness", "httpGet", 8080, "/actuator/health", 10, 1, 10, 3)
-    found = rules.diagnose(_probe('Liveness probe failed: Get "http://10.8.0.12:8080/actuator/health": dial tcp '
+    found = registry.diagnose(_probe('Liveness probe failed: Get "http://10.8.0.12:8080/actuator/health": dial tcp '
                                   '10.8.0.12:8080: connect: connection refused', probes=(probe,), logs_previous=log),
                            CONTEXT)
     assert found.remedy.kind is RemedyKind.FIX_PROBE and found.remedy.touches_only_probe_timing()
@@ -211,7 +212,7 @@ def test_slow_start_killed_by_liveness_raises_the_initial_delay():
      "available: 3 Preemption is not helpful for scheduling.", RemedyKind.ESCALATE),
 ])
 def test_unschedulable_reasons_are_parsed(message, kind):
-    found = rules.diagnose(evidence(category=Category.UNSCHEDULABLE, event_message=message), CONTEXT)
+    found = registry.diagnose(evidence(category=Category.UNSCHEDULABLE, event_message=message), CONTEXT)
     assert found.remedy.kind is kind
     if kind is RemedyKind.FIX_SCHEDULING:
         assert "scheduler" in found.root_cause
@@ -220,21 +221,21 @@ def test_unschedulable_reasons_are_parsed(message, kind):
 def test_eviction_of_a_container_over_its_request_proposes_a_bigger_request():
     message = ("The node was low on resource: memory. Threshold quantity: 100Mi, available: 92Mi. Container app was "
                "using 900Mi, request is 128Mi, has larger consumption of memory. ")
-    found = rules.diagnose(evidence(category=Category.EVICTED, event_message=message), CONTEXT)
+    found = registry.diagnose(evidence(category=Category.EVICTED, event_message=message), CONTEXT)
     assert found.remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and found.remedy.memory_request == "1080Mi"
     assert found.propose_only
 
 
 def test_eviction_for_disk_pressure_escalates():
     message = "The node was low on resource: ephemeral-storage. Threshold quantity: 10Gi, available: 2Gi. "
-    found = rules.diagnose(evidence(category=Category.EVICTED, event_message=message), CONTEXT)
+    found = registry.diagnose(evidence(category=Category.EVICTED, event_message=message), CONTEXT)
     assert found.remedy.kind is RemedyKind.ESCALATE and "ephemeral-storage" in found.root_cause
 
 
 def test_config_missing_falls_back_to_the_referenced_objects_that_do_not_exist():
     facts = container(config_refs=(ConfigRef("ConfigMap", "feature-flags", None, False, "envFrom"),),
                       waiting_reason="CreateContainerConfigError", waiting_message="", last_terminated=None)
-    found = rules.diagnose(evidence(containers=(facts,), category=Category.CONFIG_MISSING, event_message="",
+    found = registry.diagnose(evidence(containers=(facts,), category=Category.CONFIG_MISSING, event_message="",
                                     config_objects={"ConfigMap/feature-flags": False}), CONTEXT)
     assert found.remedy.config_name == "feature-flags"
 
@@ -247,20 +248,20 @@ def test_config_missing_falls_back_to_the_referenced_objects_that_do_not_exist()
      RemedyKind.ESCALATE),
 ])
 def test_more_crash_signatures(log, kind):
-    found = rules.diagnose(evidence(containers=(container(logs_previous=log),)), CONTEXT)
+    found = registry.diagnose(evidence(containers=(container(logs_previous=log),)), CONTEXT)
     assert found is not None and found.remedy.kind is kind, found
 
 
 def test_the_fatal_line_wins_over_an_earlier_warning():
     log = ("/docker-entrypoint.sh: can not modify /etc/nginx/conf.d/default.conf (read-only file system?)\n"
            "nginx: [emerg] mkdir() \"/var/cache/nginx/client_temp\" failed (13: Permission denied)\n")
-    found = rules.diagnose(evidence(containers=(container(logs_previous=log),)), CONTEXT)
+    found = registry.diagnose(evidence(containers=(container(logs_previous=log),)), CONTEXT)
     assert found.remedy.kind is RemedyKind.FIX_SECURITY_CONTEXT and "permission" in found.root_cause
 
 
 def test_eviction_for_the_pods_own_storage_limit_escalates_with_the_reason():
     message = "Pod ephemeral local storage usage exceeds the total limit of containers 1Gi. "
-    found = rules.diagnose(evidence(category=Category.EVICTED, event_message=message), CONTEXT)
+    found = registry.diagnose(evidence(category=Category.EVICTED, event_message=message), CONTEXT)
     assert found.remedy.kind is RemedyKind.ESCALATE and "ephemeral-storage limit" in found.root_cause
 
 
@@ -268,5 +269,5 @@ def test_sandbox_creation_failures_are_node_faults():
     message = ('Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox '
                '"abc": plugin type="calico" failed (add): error getting ClusterInformation: connection refused')
     event = evidence().event.model_copy(update={"reason": "FailedCreatePodSandBox", "message": message})
-    found = rules.diagnose(evidence(category=Category.OTHER, event=event, event_message=message), CONTEXT)
+    found = registry.diagnose(evidence(category=Category.OTHER, event=event, event_message=message), CONTEXT)
     assert found.remedy.kind is RemedyKind.ESCALATE and "network plugin" in found.root_cause

@@ -9,9 +9,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from kubesent.diagnosis.schema import Category
 from kubesent.events import PodEvent
-from kubesent.evidence import ContainerFacts, EventFacts, Evidence, Owner, ProbeFacts, Termination
+from kubesent.evidence.category import Category
+from kubesent.evidence.model import ContainerFacts, EventFacts, Evidence, Owner, ProbeFacts, Termination
 
 
 def pod_event(*, reason: str = "BackOff", message: str = "Back-off restarting failed container app") -> PodEvent:

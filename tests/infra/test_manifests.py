@@ -7,8 +7,8 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
-
 from kubesent import events
+
 from tests.infra.support import KUSTOMIZATIONS, Terraform, exporter_config
 
 # A version kubernetes-validate ships whose schemas have admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy.
@@ -114,7 +114,7 @@ def test_kubesent_rbac_reads_what_it_calls_and_writes_narrowly(built_manifests: 
     resources = {resource for rule in reader["rules"] for resource in rule["resources"]}
     verbs = {verb for rule in reader["rules"] for verb in rule["verbs"]}
     granted = {(resource, verb) for rule in reader["rules"] for resource in rule["resources"] for verb in rule["verbs"]}
-    # Exactly the calls in functions/kubesent/cluster.py: single GETs and the pod's events, listed.
+    # Exactly the calls in functions/kubesent/cluster/kube.py: single GETs and the pod's events, listed.
     called = {(path.rsplit("/", 1)[1], "get") for path in ("v1/pods", "v1/configmaps", "apps/replicasets",
                                                           "apps/deployments", "apps/statefulsets", "apps/daemonsets",
                                                           "batch/jobs", "batch/cronjobs")}

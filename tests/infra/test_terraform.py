@@ -8,9 +8,9 @@ import shutil
 import subprocess
 
 import pytest
-from tests.infra.support import INFRA, ROOT, Terraform, block, unquote
-
 from kubesent.settings import Settings
+
+from tests.infra.support import INFRA, ROOT, Terraform, block, unquote
 
 # Roles any identity of KubeSent may hold; anything else is a review, not a silent addition.
 ALLOWED_ROLES = {

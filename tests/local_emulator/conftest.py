@@ -9,7 +9,6 @@ import pytest
 from local_emulator.kube_sandbox import KubeSandbox
 
 
-
 @pytest.fixture()
 def sandbox() -> Iterator[KubeSandbox]:
     with KubeSandbox() as running:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis
-from kubesent.evidence import Evidence
+from kubesent.evidence.model import Evidence
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from kubesent import errors, secrets
 from kubesent.diagnosis import prompt, validate
 from kubesent.diagnosis.base import ModelReport, Outcome
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis, RemedyKind
-from kubesent.evidence import Evidence
+from kubesent.evidence.model import Evidence
 from kubesent.settings import Settings
 
 # First backoff; doubled per attempt with full jitter. One second lets a per-minute 429 quota drain a little.

@@ -16,7 +16,7 @@ import string
 from importlib import resources
 
 from kubesent import redaction
-from kubesent.evidence import ContainerFacts, Evidence, ProbeFacts, Termination
+from kubesent.evidence.model import ContainerFacts, Evidence, ProbeFacts, Termination
 from kubesent.settings import Settings
 
 # The line in prompt.txt that separates the system instructions from the user message.

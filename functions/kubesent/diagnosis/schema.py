@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kubesent.evidence.category import Category
+
 
 class RemedyKind(StrEnum):
     """The closed list of remedies (DESIGN.md contract). Nothing else is ever rendered into a patch."""
@@ -25,21 +27,6 @@ class RemedyKind(StrEnum):
     FIX_SECURITY_CONTEXT = "fix_security_context"
     FIX_SCHEDULING = "fix_scheduling"
     ESCALATE = "escalate"
-
-
-class Category(StrEnum):
-    """What kind of failure an incident is; part of the incident key."""
-
-    OOM_KILLED = "oom_killed"
-    CRASH_LOOP = "crash_loop"
-    IMAGE_PULL = "image_pull"
-    CONFIG_MISSING = "config_missing"
-    CONTAINER_CREATE = "container_create"
-    PROBE_FAILURE = "probe_failure"
-    EVICTED = "evicted"
-    UNSCHEDULABLE = "unschedulable"
-    MOUNT_FAILURE = "mount_failure"
-    OTHER = "other"
 
 
 ProbeName = Literal["liveness", "readiness", "startup"]

@@ -19,21 +19,21 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kubesent import quantity, redaction
+from kubesent.diagnosis.context import VPA_MARGIN_BYTES
 from kubesent.diagnosis.schema import (
     MAX_IMAGE_CHARS,
     MAX_NAME_CHARS,
     MAX_PROBE_FAILURE_THRESHOLD,
     MAX_PROBE_SECONDS,
     MAX_ROOT_CAUSE_CHARS,
-    Category,
     ConfigKind,
     Diagnosis,
     ProbeName,
     Remedy,
     RemedyKind,
 )
-from kubesent.diagnosis.context import VPA_MARGIN_BYTES
-from kubesent.evidence import ContainerFacts, Evidence
+from kubesent.evidence.category import Category
+from kubesent.evidence.model import ContainerFacts, Evidence
 from kubesent.settings import Settings
 
 # The model quotes at most this many evidence lines, each at most this long: enough to justify a

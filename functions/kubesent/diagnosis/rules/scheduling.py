@@ -7,9 +7,10 @@ Message shape: ``0/3 nodes are available: 3 Insufficient memory, 1 node(s) had u
 from __future__ import annotations
 
 from kubesent.diagnosis.context import RuleContext
-from kubesent.diagnosis.schema import ESCALATE, Category, Diagnosis, Remedy, RemedyKind
-from kubesent.diagnosis.text import compile_pattern
-from kubesent.evidence import Evidence
+from kubesent.diagnosis.rules.text import compile_pattern
+from kubesent.diagnosis.schema import ESCALATE, Diagnosis, Remedy, RemedyKind
+from kubesent.evidence.category import Category
+from kubesent.evidence.model import Evidence
 
 # The reasons run to ". preemption:" (newer schedulers) or the end; taint keys contain dots themselves.
 _SUMMARY = compile_pattern(r"([0-9]+)/([0-9]+) nodes are available: (.*?)(?:\. preemption:|\.?$)")

@@ -11,7 +11,7 @@ import copy
 from typing import Any
 
 from kubesent import errors
-from kubesent.workloads import as_dict
+from kubesent.objects import as_dict
 
 
 def strategic_merge(target: Any, patch: Any) -> Any:

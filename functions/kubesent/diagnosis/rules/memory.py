@@ -8,11 +8,13 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from kubesent import quantity, workloads
+from kubesent import objects, quantity
 from kubesent.diagnosis.context import VPA_MARGIN_BYTES, VPA_MARGIN_FACTOR, RuleContext
-from kubesent.diagnosis.schema import ESCALATE, Category, Diagnosis, Remedy, RemedyKind
-from kubesent.diagnosis.text import compile_pattern, find_line
-from kubesent.evidence import ContainerFacts, Evidence
+from kubesent.diagnosis.rules.text import compile_pattern, find_line
+from kubesent.diagnosis.schema import ESCALATE, Diagnosis, Remedy, RemedyKind
+from kubesent.evidence import templates
+from kubesent.evidence.category import Category
+from kubesent.evidence.model import ContainerFacts, Evidence
 
 # A container that ran this long before its OOM kill grew into the limit: more memory delays a leak.
 LEAK_UPTIME_SECONDS = 3600
@@ -190,9 +192,9 @@ def heap_exhausted(evidence: Evidence, context: RuleContext) -> Diagnosis | None
 
 def _injected(evidence: Evidence, name: str) -> bool:
     """The container is in the pod but not in the owner's template (a mesh sidecar, say)."""
-    spec = workloads.as_dict(evidence.owner.template.get("spec"))
-    has_template = any(workloads.as_list(spec.get(section)) for section in ("containers", "initContainers"))
-    return has_template and workloads.find_container(spec, name) is None
+    spec = objects.as_dict(evidence.owner.template.get("spec"))
+    has_template = any(objects.as_list(spec.get(section)) for section in ("containers", "initContainers"))
+    return has_template and templates.find_container(spec, name) is None
 
 
 def _oom(facts: ContainerFacts) -> bool:

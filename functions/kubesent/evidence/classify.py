@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kubesent.diagnosis.schema import Category
-from kubesent.evidence import ContainerFacts
 from kubesent.events import PodEvent
-from kubesent.workloads import as_dict
+from kubesent.evidence.category import Category
+from kubesent.evidence.model import ContainerFacts
+from kubesent.objects import as_dict
 
 _IMAGE_WAITING = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull",
                             "RegistryUnavailable", "SignatureValidationFailed"})

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubesent.diagnosis.schema import Category
 from kubesent.events import PodEvent
+from kubesent.evidence.category import Category
+
 
 @dataclass(frozen=True)
 class ProbeFacts:

@@ -8,9 +8,10 @@ signature lists the common phrasings.
 from __future__ import annotations
 
 from kubesent.diagnosis.context import RuleContext
-from kubesent.diagnosis.schema import ESCALATE, Category, Diagnosis, Remedy, RemedyKind
-from kubesent.diagnosis.text import compile_pattern, find_line
-from kubesent.evidence import Evidence
+from kubesent.diagnosis.rules.text import compile_pattern, find_line
+from kubesent.diagnosis.schema import ESCALATE, Diagnosis, Remedy, RemedyKind
+from kubesent.evidence.category import Category
+from kubesent.evidence.model import Evidence
 
 _RATE_LIMIT = compile_pattern(r"(?i)toomanyrequests|too many requests|rate limit|429 ")
 _AUTH = compile_pattern(r"(?i)401 unauthorized|403 forbidden|authorization failed|authentication required|"

@@ -5,9 +5,10 @@ creation errors (bad command, wrong architecture, runAsNonRoot). Pure.
 from __future__ import annotations
 
 from kubesent.diagnosis.context import RuleContext
-from kubesent.diagnosis.schema import ESCALATE, Category, Diagnosis, Remedy, RemedyKind
-from kubesent.diagnosis.text import compile_pattern
-from kubesent.evidence import Evidence
+from kubesent.diagnosis.rules.text import compile_pattern
+from kubesent.diagnosis.schema import ESCALATE, Diagnosis, Remedy, RemedyKind
+from kubesent.evidence.category import Category
+from kubesent.evidence.model import Evidence
 
 # kubelet: `Error: configmap "N" not found`, `Error: couldn't find key K in ConfigMap NS/N` (FACTS.md §2).
 _MISSING_OBJECT = compile_pattern(r'(?i)(configmap|secret)s? "([a-z0-9.-]{1,253})" not found')

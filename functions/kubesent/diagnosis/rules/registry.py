@@ -8,26 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kubesent.diagnosis import rules_config, rules_crash, rules_images, rules_memory, rules_probes, rules_scheduling
 from kubesent.diagnosis.context import RuleContext
+from kubesent.diagnosis.rules import config, crash, images, memory, probes, scheduling
 from kubesent.diagnosis.schema import Diagnosis
-from kubesent.evidence import Evidence
+from kubesent.evidence.model import Evidence
 
 Rule = Callable[[Evidence, RuleContext], Diagnosis | None]
 
 RULES: tuple[Rule, ...] = (
-    rules_memory.oom_killed,
-    rules_memory.evicted,
-    rules_images.image_pull,
-    rules_config.security_context,
-    rules_config.config_missing,
-    rules_config.volume_failure,
-    rules_config.container_create,
-    rules_config.sandbox_failure,
-    rules_probes.probe_failure,
-    rules_scheduling.unschedulable,
-    rules_memory.heap_exhausted,
-    rules_crash.crash_loop,
+    memory.oom_killed,
+    memory.evicted,
+    images.image_pull,
+    config.security_context,
+    config.config_missing,
+    config.volume_failure,
+    config.container_create,
+    config.sandbox_failure,
+    probes.probe_failure,
+    scheduling.unschedulable,
+    memory.heap_exhausted,
+    crash.crash_loop,
 )
 
 

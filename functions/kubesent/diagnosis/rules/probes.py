@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 
 from kubesent.diagnosis.context import RuleContext
-from kubesent.diagnosis.schema import ESCALATE, MAX_PROBE_SECONDS, Category, Diagnosis, Remedy, RemedyKind
-from kubesent.diagnosis.text import compile_pattern, find_line
-from kubesent.evidence import ContainerFacts, Evidence, ProbeFacts
+from kubesent.diagnosis.rules.text import compile_pattern, find_line
+from kubesent.diagnosis.schema import ESCALATE, MAX_PROBE_SECONDS, Diagnosis, Remedy, RemedyKind
+from kubesent.evidence.category import Category
+from kubesent.evidence.model import ContainerFacts, Evidence, ProbeFacts
 
 _PROBE_KIND = compile_pattern(r"^(Liveness|Readiness|Startup) probe (?:failed|errored)")
 _STATUS = compile_pattern(r"statuscode: ([0-9]{3})")

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re2
 
 from kubesent.diagnosis.context import RuleContext
-from kubesent.diagnosis.schema import ESCALATE, Category, Diagnosis, Remedy, RemedyKind
-from kubesent.diagnosis.rules_memory import uptime_seconds
-from kubesent.diagnosis.text import compile_pattern, find_line
-from kubesent.evidence import ContainerFacts, Evidence
+from kubesent.diagnosis.rules.memory import uptime_seconds
+from kubesent.diagnosis.rules.text import compile_pattern, find_line
+from kubesent.diagnosis.schema import ESCALATE, Diagnosis, Remedy, RemedyKind
+from kubesent.evidence.category import Category
+from kubesent.evidence.model import ContainerFacts, Evidence
 
 # A command that dies this fast never reached the app's own error handling: suspect the command line.
 QUICK_EXIT_SECONDS = 10

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from kubesent import classify, errors, podfacts, redaction, workloads
-from kubesent.cluster_api import Reader
-from kubesent.diagnosis.schema import Category
+from kubesent import errors, objects, redaction
+from kubesent.cluster.api import Reader
 from kubesent.events import PodEvent
-from kubesent.evidence import ContainerFacts, EventFacts, Evidence
+from kubesent.evidence import classify, owners, podfacts, templates
+from kubesent.evidence.category import Category
+from kubesent.evidence.model import ContainerFacts, EventFacts, Evidence
 
 # Events on the pod considered: enough to see a pattern (pull → back-off → failed), few enough to read.
 MAX_POD_EVENTS = 20
@@ -38,21 +39,21 @@ def identify(reader: Reader, event: PodEvent, *, cluster: str) -> Evidence:
         # A StatefulSet recreates a pod under the same name; if the new one is healthy, all is well.
         raise errors.NotFound(f"pod {namespace}/{pod_name} was replaced by a healthy one (uid {pod_uid}, event "
                               f"for {event.involved_object.uid})")
-    resolution = workloads.resolve_owner(reader, pod)
+    resolution = owners.resolve_owner(reader, pod)
     top = resolution.top
     focus = podfacts.focus(event, containers)
-    status = workloads.as_dict(pod.get("status"))
+    status = objects.as_dict(pod.get("status"))
     return Evidence(
         event=event, cluster=cluster, namespace=namespace, pod_name=pod_name, pod_uid=pod_uid,
         phase=str(status.get("phase", "")), pod_reason=str(status.get("reason", "")),
         pod_message=redaction.redact(str(status.get("message", ""))[:2000]),
-        node_name=str(workloads.as_dict(pod.get("spec")).get("nodeName", "")),
+        node_name=str(objects.as_dict(pod.get("spec")).get("nodeName", "")),
         conditions=tuple({k: redaction.redact(str(v)[:500]) for k, v in c.items()
                           if k in ("type", "status", "reason", "message")}
                          for c in status.get("conditions") or [] if isinstance(c, dict)),
         containers=containers, owner_chain=tuple(resolution.chain),
         owner=podfacts.owner_facts(top, resolution.unfollowed),
-        template_hash=workloads.template_hash(pod, top, proven=resolution.template_hash), events=(),
+        template_hash=templates.template_hash(pod, top, proven=resolution.template_hash), events=(),
         event_message=redaction.redact(event.message[:4000]), focus_container=focus,
         category=classify.category(event, containers, focus, pod),
         template_drift=resolution.unverified or podfacts.template_drift(pod, top, focus),
@@ -125,5 +126,5 @@ def _config_state(reader: Reader, namespace: str, containers: tuple[ContainerFac
         except errors.ClusterRefused:
             continue  # no permission to read ConfigMaps: the event message still names what is missing
         exists[label] = True
-        keys[label] = tuple(sorted(list(workloads.as_dict(found.get("data"))) + list(workloads.as_dict(found.get("binaryData")))))
+        keys[label] = tuple(sorted(list(objects.as_dict(found.get("data"))) + list(objects.as_dict(found.get("binaryData")))))
     return exists, keys

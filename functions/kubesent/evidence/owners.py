@@ -2,33 +2,22 @@
 
 Pod → ReplicaSet → Deployment, Pod → StatefulSet | DaemonSet, Pod → Job → CronJob, or a bare Pod
 (DESIGN.md principle 5: fix the owner, never the pod). Reads through ``cluster_api.Reader``; pure
-otherwise. Called by ``evidence``.
+otherwise. Called by ``evidence.gather``; the pure template helpers are in ``evidence.templates``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from kubesent import errors
-from kubesent.cluster_api import Reader
+from kubesent.cluster.api import Reader
+from kubesent.objects import as_dict
 
 FOLLOWED_KINDS = {"ReplicaSet": "apps/v1", "Deployment": "apps/v1", "StatefulSet": "apps/v1",
                   "DaemonSet": "apps/v1", "Job": "batch/v1", "CronJob": "batch/v1"}
 # Owner chains are at most Pod → ReplicaSet → Deployment (or Job → CronJob); more is a loop or a CRD stack.
 MAX_CHAIN = 4
-TEMPLATE_HASH_LABELS = ("pod-template-hash", "controller-revision-hash")
-
-
-def as_dict(value: Any) -> dict[str, Any]:
-    """``value`` if it is an object, else empty: bundles are not always shaped like API answers."""
-    return value if isinstance(value, dict) else {}
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def controller_ref(obj: dict[str, Any]) -> dict[str, Any] | None:
@@ -117,60 +106,3 @@ def _deployment_of_missing_replicaset(reader: Reader, pod: dict[str, Any], *, ki
     if selector and all(labels.get(key) == value for key, value in selector.items()):
         return deployment
     return None
-
-
-def template_of(obj: dict[str, Any]) -> dict[str, Any]:
-    """The pod template (``{"metadata", "spec"}``) an object stamps pods from; a Pod is its own."""
-    kind = obj.get("kind")
-    spec = as_dict(obj.get("spec"))
-    if kind == "Pod":
-        return {"metadata": as_dict(obj.get("metadata")), "spec": spec}
-    if kind == "CronJob":
-        return as_dict(as_dict(as_dict(spec.get("jobTemplate")).get("spec")).get("template"))
-    return as_dict(spec.get("template"))
-
-
-def find_container(spec: Any, name: str | None) -> tuple[str, dict[str, Any]] | None:
-    """``(section, container)`` of the container called ``name`` in a pod spec, regular or init."""
-    for section in ("containers", "initContainers"):
-        for container in as_list(as_dict(spec).get(section)):
-            if isinstance(container, dict) and container.get("name") == name:
-                return section, container
-    return None
-
-
-def template_path(kind: str) -> tuple[str, ...]:
-    """Where the pod template sits in an object of this kind."""
-    if kind == "Pod":
-        return ()
-    if kind == "CronJob":
-        return ("spec", "jobTemplate", "spec", "template")
-    return ("spec", "template")
-
-
-def template_hash(pod: dict[str, Any], owner: dict[str, Any], *, proven: str | None = None) -> str:
-    """The template version: proven by the owner chain, else the controller's label on the pod,
-    else a digest of the owner's template."""
-    if proven:
-        return proven
-    labels = as_dict(as_dict(pod.get("metadata")).get("labels"))
-    for label in TEMPLATE_HASH_LABELS:
-        if labels.get(label):
-            return str(labels[label])[:63]
-    canonical = json.dumps(template_of(owner).get("spec") or {}, sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:10]
-
-
-def template_managers(obj: dict[str, Any]) -> tuple[str, ...]:
-    """Field managers that have written the pod template (or a Pod's spec)."""
-    path = template_path(str(obj.get("kind", "")))
-    managers: list[str] = []
-    for entry in (obj.get("metadata") or {}).get("managedFields") or []:
-        if not isinstance(entry, dict):
-            continue
-        fields: Any = entry.get("fieldsV1") or {}
-        for part in path or ("spec",):
-            fields = fields.get(f"f:{part}") if isinstance(fields, dict) else None
-        if fields is not None and entry.get("manager") and entry["manager"] not in managers:
-            managers.append(str(entry["manager"]))
-    return tuple(managers)

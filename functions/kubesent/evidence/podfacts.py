@@ -11,10 +11,11 @@ import copy
 import re
 from typing import Any
 
-from kubesent import quantity, redaction, workloads
+from kubesent import quantity, redaction
 from kubesent.events import PodEvent
-from kubesent.evidence import ConfigRef, ContainerFacts, Owner, ProbeFacts, Termination
-from kubesent.workloads import as_dict, as_list
+from kubesent.evidence import templates
+from kubesent.evidence.model import ConfigRef, ContainerFacts, Owner, ProbeFacts, Termination
+from kubesent.objects import as_dict, as_list
 
 _HEAP_FLAG = re.compile(r"(?:-Xmx[0-9]{1,9}[kKmMgG]?|-XX:MaxRAMPercentage=[0-9.]{1,6}|--max-old-space-size=[0-9]{1,9})")
 # Env vars whose values carry runtime options; only heap flags are ever taken out of them.
@@ -24,7 +25,7 @@ _HEAP_ENV_NAMES = frozenset({"JAVA_OPTS", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", 
 
 def owner_facts(top: dict[str, Any], unfollowed: dict[str, Any] | None) -> Owner:
     meta = top.get("metadata") or {}
-    template = copy.deepcopy(workloads.template_of(top))
+    template = copy.deepcopy(templates.template_of(top))
     for section in ("containers", "initContainers"):
         for container in as_list(as_dict(template.get("spec")).get(section)):
             container.pop("env", None)  # values may be secrets; names are in ContainerFacts
@@ -37,7 +38,7 @@ def owner_facts(top: dict[str, Any], unfollowed: dict[str, Any] | None) -> Owner
         namespace=str(meta.get("namespace", "")), name=str(meta.get("name", "")), uid=str(meta.get("uid", "")),
         resource_version=str(meta.get("resourceVersion", "")),
         labels={str(k): str(v) for k, v in (meta.get("labels") or {}).items()},
-        annotations=annotations, managers=workloads.template_managers(top), template=template)
+        annotations=annotations, managers=templates.template_managers(top), template=template)
 
 
 def _termination(state: dict[str, Any] | None) -> Termination | None:
@@ -164,8 +165,8 @@ def template_drift(pod: dict[str, Any], owner: dict[str, Any], container: str | 
     """Why the failing container does not match the owner's template, or None when it does."""
     if owner is pod or owner.get("kind") == "Pod" or container is None:
         return None
-    found_ours = workloads.find_container(pod.get("spec"), container)
-    found_theirs = workloads.find_container(workloads.template_of(owner).get("spec"), container)
+    found_ours = templates.find_container(pod.get("spec"), container)
+    found_theirs = templates.find_container(templates.template_of(owner).get("spec"), container)
     if found_ours is None:
         return None
     if found_theirs is None:

@@ -17,7 +17,7 @@ import urllib3
 from kubernetes.client.exceptions import ApiException
 
 from kubesent import errors
-from kubesent.cluster_api import FIELD_MANAGER
+from kubesent.cluster.api import FIELD_MANAGER
 from kubesent.settings import Settings
 
 STRATEGIC_MERGE = "application/strategic-merge-patch+json"
@@ -54,7 +54,7 @@ def build_api_client(settings: Settings, *, gke_access: Any = None) -> kubernete
             configuration.refresh_api_key_hook = _refresh_from_file(token_file)  # type: ignore[assignment]
     elif mode == "gke":
         if gke_access is None:
-            from kubesent import gke  # google-auth only when GKE is the route
+            from kubesent.cluster import gke  # google-auth only when GKE is the route
 
             gke_access = gke.GkeAccess(settings.gke_cluster, endpoint_mode=settings.gke_endpoint,
                                        container_api_endpoint=settings.container_api_endpoint,
