@@ -7,7 +7,6 @@ its claim) when a retry can help. Called by ``main`` (Pub/Sub) and ``replay`` (b
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -20,13 +19,11 @@ from kubesent.diagnosis.base import Diagnoser, ModelReport
 from kubesent.diagnosis.context import RuleContext
 from kubesent.diagnosis.rules import registry
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis
-from kubesent.evidence import gather, podfacts
+from kubesent.evidence import annotation, gather, podfacts
 from kubesent.evidence.model import Evidence
 from kubesent.ledger import IncidentKey, Ledger, Remediation, Verdict
 from kubesent.settings import Settings
 
-LAST_REMEDIATION_ANNOTATION = "kubesent.dev/last-remediation"
-INCIDENT_ANNOTATION = "kubesent.dev/incident"
 # A model outage may be retried by Pub/Sub while the event is younger than this share of the max age.
 FRESH_SHARE_OF_MAX_AGE = 0.5
 
@@ -144,7 +141,7 @@ class Pipeline:
             cpu_ceiling_millicores=quantity.parse_millicores(self.settings.cpu_ceiling),
             max_increase_factor=self.settings.max_increase_factor,
             max_total_increase_factor=self.settings.max_total_increase_factor,
-            last_remediation=_last_remediation(evidence))
+            last_remediation=annotation.parse(evidence.owner.annotations))
         found = registry.diagnose(evidence, context)
         if found is not None:
             return found, None
@@ -164,10 +161,13 @@ class Pipeline:
                patch: dict[str, Any], previous: dict[str, Any], now: datetime, *, total_factor: float) -> None:
         """Server-side dry-run, then (unless dry-run mode) the patch with a resourceVersion precondition."""
         owner = evidence.owner
-        annotation = _annotation(evidence, diagnosis, key, previous, now)
+        note = annotation.render(earlier=annotation.parse(owner.annotations), incident_id=key.id,
+                                 remedy=diagnosis.remedy.kind.value, container=diagnosis.remedy.container, at=now,
+                                 template_hash=evidence.template_hash, previous=previous,
+                                 reason=diagnosis.root_cause)
         body = {**patch, "metadata": {"resourceVersion": owner.resource_version,
-                                      "annotations": {LAST_REMEDIATION_ANNOTATION: annotation,
-                                                      INCIDENT_ANNOTATION: key.id}}}
+                                      "annotations": {annotation.LAST_REMEDIATION: note,
+                                                      annotation.INCIDENT: key.id}}}
         target = {"api_version": owner.api_version, "kind": owner.kind, "namespace": owner.namespace or evidence.namespace,
                   "name": owner.name}
         for attempt in (1, 2):
@@ -209,30 +209,3 @@ def _report(report: ModelReport | None) -> dict[str, Any] | None:
     return {"model": report.model, "cached": report.cached, "prompt_chars": report.prompt_chars,
             "latency_ms": report.latency_ms, "attempts": report.attempts, "remedy_proposed": report.remedy_proposed,
             "remedy_final": report.remedy_final, "refusal": report.refusal}
-
-
-def _last_remediation(evidence: Evidence) -> dict[str, Any] | None:
-    """The workload's own record of KubeSent's last change. Anyone who can edit the workload can
-    edit it too, so it only ever makes KubeSent more careful (escalate), never bolder."""
-    raw = evidence.owner.annotations.get(LAST_REMEDIATION_ANNOTATION)
-    if not raw:
-        return None
-    try:
-        parsed = json.loads(raw[:8192])
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(parsed, dict):
-        return None
-    return {key: value for key, value in parsed.items() if isinstance(value, (str, int, float, dict))}
-
-
-def _annotation(evidence: Evidence, diagnosis: Diagnosis, key: IncidentKey, previous: dict[str, Any],
-                now: datetime) -> str:
-    earlier = _last_remediation(evidence) or {}
-    original = dict(earlier.get("original") or {}) if isinstance(earlier.get("original"), dict) else {}
-    for field, value in previous.items():
-        original.setdefault(f"{field}/{diagnosis.remedy.container}", value)
-    return json.dumps({"incident": key.id, "remedy": diagnosis.remedy.kind.value,
-                       "container": diagnosis.remedy.container, "at": now.isoformat(),
-                       "templateHash": evidence.template_hash, "previous": previous, "original": original,
-                       "reason": diagnosis.root_cause[:300]}, separators=(",", ":"), sort_keys=True)

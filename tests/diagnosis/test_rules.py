@@ -8,6 +8,7 @@ import pytest
 from kubesent.diagnosis.context import RuleContext
 from kubesent.diagnosis.rules import registry
 from kubesent.diagnosis.schema import RemedyKind
+from kubesent.evidence.annotation import RemediationNote
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import ConfigRef, ProbeFacts, Termination
 
@@ -70,17 +71,15 @@ def test_oom_with_a_heap_flag_above_the_limit_is_a_command_fix():
 
 
 def test_oom_again_after_a_raise_on_the_new_template_escalates():
-    context = dataclasses.replace(CONTEXT, last_remediation={
-        "remedy": "raise_memory_limit", "container": "app", "templateHash": "old-hash",
-        "previous": {"memory_limit": "128Mi"}})
+    context = dataclasses.replace(CONTEXT, last_remediation=RemediationNote(
+        remedy="raise_memory_limit", container="app", template_hash="old-hash", previous={"memory_limit": "128Mi"}))
     found = registry.diagnose(_oom(), context)
     assert found.remedy.kind is RemedyKind.ESCALATE and "did not help" in found.root_cause
 
 
 def test_oom_total_increase_is_capped_by_the_original_limit():
-    context = dataclasses.replace(CONTEXT, last_remediation={
-        "remedy": "raise_memory_limit", "container": "app", "templateHash": "7c9d",
-        "original": {"memory_limit/app": "64Mi"}})
+    context = dataclasses.replace(CONTEXT, last_remediation=RemediationNote(
+        remedy="raise_memory_limit", container="app", template_hash="7c9d", original={"memory_limit/app": "64Mi"}))
     found = registry.diagnose(_oom(), context)  # 256Mi = 64Mi × 4: the total cap is reached
     assert found.remedy.kind is RemedyKind.ESCALATE
 

@@ -6,7 +6,8 @@ Frozen, built once per event by the pipeline. Pure data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from kubesent.evidence.annotation import RemediationNote
 
 # The VPA recommender's margins (FACTS.md §3): needed = max(used + 100Mi, used × 1.2).
 VPA_MARGIN_BYTES = 100 * 2**20
@@ -19,5 +20,5 @@ class RuleContext:
     cpu_ceiling_millicores: int
     max_increase_factor: float
     max_total_increase_factor: float
-    last_remediation: dict[str, Any] | None = None
-    """The workload's ``kubesent.dev/last-remediation`` annotation, parsed (or the ledger's record)."""
+    last_remediation: RemediationNote | None = None
+    """The workload's ``kubesent.dev/last-remediation`` annotation, parsed."""

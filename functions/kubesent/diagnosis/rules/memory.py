@@ -13,6 +13,7 @@ from kubesent.diagnosis.context import VPA_MARGIN_BYTES, VPA_MARGIN_FACTOR, Rule
 from kubesent.diagnosis.rules.text import compile_pattern, find_line
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis, Remedy, RemedyKind
 from kubesent.evidence import templates
+from kubesent.evidence.annotation import RemediationNote
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import ContainerFacts, Evidence
 
@@ -108,11 +109,10 @@ def oom_killed(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
                         f"({limit_text!r}): a person must look.")
     readable = quantity.format_bytes(limit)
     shown = limit_text if readable == limit_text else f"{limit_text} (≈{readable})"
-    previous = context.last_remediation or {}
-    if previous.get("remedy") == RemedyKind.RAISE_MEMORY_LIMIT and previous.get("container") == facts.name \
-            and previous.get("templateHash") and previous.get("templateHash") != evidence.template_hash:
-        earlier = previous.get("previous")
-        was = earlier.get("memory_limit", "?") if isinstance(earlier, dict) else "?"
+    note = context.last_remediation or RemediationNote()
+    if note.remedy == RemedyKind.RAISE_MEMORY_LIMIT and note.container == facts.name \
+            and note.template_hash and note.template_hash != evidence.template_hash:
+        was = note.previous.get("memory_limit", "?")
         return escalate(f"Container {facts.name} is still OOM-killed after KubeSent raised its memory limit "
                         f"(previously {was}): the bump did not "
                         "help. Investigate memory use; roll back if needed.", 95)
@@ -132,8 +132,7 @@ def oom_killed(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     injected = _injected(evidence, facts.name)
     needed = needed_memory_bytes(limit, request)
     capped = min(needed, context.memory_ceiling_bytes)
-    originals = previous.get("original")
-    original = originals.get(f"memory_limit/{facts.name}") if isinstance(originals, dict) else None
+    original = note.original_value("memory_limit", facts.name)
     try:
         cap_total = int(quantity.parse_bytes(str(original)) * context.max_total_increase_factor) if original else 0
     except quantity.QuantityError:
