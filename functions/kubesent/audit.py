@@ -15,6 +15,10 @@ from typing import Any, Literal, TextIO
 from pydantic import BaseModel, ConfigDict
 
 LOG_MESSAGE = "kubesent.incident"
+# The actions an incident can end in (DESIGN.md contract): exactly one per incident.
+Action = Literal["applied", "dry_run", "proposed", "escalated", "ignored"]
+WRITING_ACTIONS: tuple[Action, ...] = ("applied", "dry_run")
+"""The actions that lead to a server-side dry-run or a patch."""
 # functions-framework serves events on several threads; one write per line under a lock keeps each
 # JSON object on its own line (print() writes text and newline separately, so lines interleave).
 _WRITE_LOCK = threading.Lock()
@@ -31,7 +35,7 @@ class Target(BaseModel):
 class AuditRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    action: Literal["applied", "dry_run", "proposed", "escalated", "ignored"]
+    action: Action
     reason: str
     incident: str | None = None
     """The incident key, readable (cluster/namespace/kind/name/container/category/hash)."""

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from kubesent import errors, events, policy, quantity, redaction, remedies
-from kubesent.audit import AuditRecord, Target
+from kubesent.audit import WRITING_ACTIONS, AuditRecord, Target
 from kubesent.cluster.api import Cluster
 from kubesent.diagnosis.base import Diagnoser, ModelReport
 from kubesent.diagnosis.context import RuleContext
@@ -131,7 +131,7 @@ class Pipeline:
                                  settings=self.settings, breaker_open=verdict is Verdict.BREAKER,
                                  template_drift=evidence.template_drift, total_factor=counted)
         record.action, record.reason, record.patch, record.previous = decision.action, decision.reason, patch, previous
-        if decision.action in ("applied", "dry_run") and patch is not None:
+        if decision.action in WRITING_ACTIONS and patch is not None:
             self._write(record, evidence, diagnosis, key, patch, previous, now, total_factor=total)
         return record
 
@@ -190,7 +190,7 @@ class Pipeline:
                     return
                 decision = policy.decide(diagnosis, refreshed, namespace=evidence.namespace, patch=patch,
                                          settings=self.settings)
-                if decision.action not in ("applied", "dry_run"):
+                if decision.action not in WRITING_ACTIONS:
                     record.action, record.reason = decision.action, "after a conflict: " + decision.reason
                     return
             except errors.ClusterRefused as exc:

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from kubesent import quantity, remedies
-from kubesent.diagnosis.context import VPA_MARGIN_BYTES
+from kubesent import bounds, k8s, quantity, remedies
+from kubesent.audit import Action
 from kubesent.diagnosis.schema import Diagnosis, RemedyKind
 from kubesent.evidence.model import Owner
 from kubesent.objects import as_dict
 from kubesent.settings import Settings
 
-Action = Literal["applied", "dry_run", "proposed", "escalated", "ignored"]
 OPT_OUT_ANNOTATION = "kubesent.dev/auto-remediate"
-PATCHABLE_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
 # Signs that another controller owns the desired state and would revert (or fight) a live patch.
 GITOPS_ANNOTATION_PREFIXES = ("argocd.argoproj.io/", "kustomize.toolkit.fluxcd.io/", "helm.toolkit.fluxcd.io/",
                               "fleet.cattle.io/", "kubesent.dev/unfollowed-controller")
@@ -68,23 +66,24 @@ def _within_bounds(diagnosis: Diagnosis, owner: Owner, settings: Settings) -> st
     remedy = diagnosis.remedy
     found = remedies.template_container(owner, remedy.container)
     container = found[1] if found else {}
-    limits: dict[str, Any] = as_dict(as_dict(container.get("resources")).get("limits"))
+    memory_limit, cpu_limit = k8s.container_limit(container, "memory"), k8s.container_limit(container, "cpu")
     try:
         if remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and remedy.memory_limit:
             new = quantity.parse_bytes(remedy.memory_limit)
             if new > quantity.parse_bytes(settings.memory_ceiling):
                 return f"memory limit {remedy.memory_limit} is above the ceiling {settings.memory_ceiling}"
-            if limits.get("memory"):
-                old = quantity.parse_bytes(limits["memory"])
-                if new > max(old * settings.max_increase_factor, old + VPA_MARGIN_BYTES):
-                    return (f"memory limit {limits['memory']} → {remedy.memory_limit} is more than the allowed "
+            if memory_limit:
+                old = quantity.parse_bytes(memory_limit)
+                if new > bounds.step_ceiling(old, factor=settings.max_increase_factor, margin=bounds.VPA_MARGIN_BYTES):
+                    return (f"memory limit {memory_limit} → {remedy.memory_limit} is more than the allowed "
                             f"×{settings.max_increase_factor} step")
         if remedy.kind is RemedyKind.RAISE_CPU_LIMIT and remedy.cpu_limit:
             new = quantity.parse_millicores(remedy.cpu_limit)
             if new > quantity.parse_millicores(settings.cpu_ceiling):
                 return f"CPU limit {remedy.cpu_limit} is above the ceiling {settings.cpu_ceiling}"
-            if limits.get("cpu") and new > quantity.parse_millicores(limits["cpu"]) * settings.max_increase_factor:
-                return f"CPU limit {limits['cpu']} → {remedy.cpu_limit} is more than the allowed step"
+            if cpu_limit and new > bounds.step_ceiling(quantity.parse_millicores(cpu_limit),
+                                                       factor=settings.max_increase_factor):
+                return f"CPU limit {cpu_limit} → {remedy.cpu_limit} is more than the allowed step"
         if remedy.kind is RemedyKind.FIX_PROBE and remedy.probe:
             return _probe_step(remedy, as_dict(container.get(f"{remedy.probe}Probe")))
     except quantity.QuantityError as exc:
@@ -94,20 +93,19 @@ def _within_bounds(diagnosis: Diagnosis, owner: Owner, settings: Settings) -> st
 
 # A timing field may grow by at most ×2 or this many seconds (×4 or 120 s for initialDelaySeconds, which
 # must cover a whole start-up): a probe loosened without bound stops detecting a hung app.
-_PROBE_STEP = {"probe_initial_delay_seconds": ("initialDelaySeconds", 0, 4, 120),
-               "probe_timeout_seconds": ("timeoutSeconds", 1, 2, 10),
-               "probe_period_seconds": ("periodSeconds", 10, 2, 30),
-               "probe_failure_threshold": ("failureThreshold", 3, 2, 5)}
+_PROBE_STEP = {"probe_initial_delay_seconds": ("initialDelaySeconds", 4, 120),
+               "probe_timeout_seconds": ("timeoutSeconds", 2, 10),
+               "probe_period_seconds": ("periodSeconds", 2, 30),
+               "probe_failure_threshold": ("failureThreshold", 2, 5)}
 
 
 def _probe_step(remedy: Any, probe: dict[str, Any]) -> str | None:
-    for attribute, (field, default, factor, margin) in _PROBE_STEP.items():
+    for attribute, (field, factor, margin) in _PROBE_STEP.items():
         wanted = getattr(remedy, attribute)
         if wanted is None:
             continue
-        value = probe.get(field)
-        current: int = value if isinstance(value, int) else default
-        if wanted > max(current * factor, current + margin):
+        current = k8s.probe_timing(probe, field)
+        if wanted > bounds.step_ceiling(current, factor=factor, margin=margin):
             return f"{field} {current} → {wanted} loosens the probe more than one step allows"
     return None
 
@@ -119,8 +117,7 @@ def _is_init_container(owner: Owner, container: str | None) -> bool:
 
 def _current_limit(owner: Owner, container: str | None, resource: str) -> str | None:
     found = remedies.template_container(owner, container)
-    value = as_dict(as_dict(found[1].get("resources")).get("limits")).get(resource) if found else None
-    return str(value) if value else None
+    return k8s.container_limit(found[1], resource) if found else None
 
 
 def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[str, Any] | None,
@@ -143,7 +140,7 @@ def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[st
     if unfollowed:
         return Decision("proposed", f"the pod is run by {unfollowed}, a controller KubeSent does not patch; "
                                     "fix it where that controller's spec lives")
-    if owner.kind not in PATCHABLE_KINDS:
+    if owner.kind not in k8s.PATCHABLE_KINDS:
         why = {"Pod": "a bare Pod has no owner to patch and its spec is immutable",
                "Job": "a Job's pod template is immutable", "CronJob": "a CronJob's jobs are batch work: fix it in source",
                "ReplicaSet": "a ReplicaSet without a Deployment is not patched live"}.get(owner.kind, f"{owner.kind} is not patched")

@@ -7,15 +7,15 @@ command) render no patch. The model never writes a patch: this module is the onl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from kubesent import objects, quantity
+from kubesent import k8s, objects, quantity
 from kubesent.diagnosis.schema import Remedy, RemedyKind
 from kubesent.evidence import templates
 from kubesent.evidence.model import Owner
 from kubesent.ledger import Remediation
 
-_PROBE_FIELDS = {"liveness": "livenessProbe", "readiness": "readinessProbe", "startup": "startupProbe"}
 _PROBE_TIMINGS = (("probe_initial_delay_seconds", "initialDelaySeconds"), ("probe_timeout_seconds", "timeoutSeconds"),
                   ("probe_period_seconds", "periodSeconds"), ("probe_failure_threshold", "failureThreshold"))
 
@@ -32,49 +32,74 @@ def _wrap(owner: Owner, template_spec_patch: dict[str, Any]) -> dict[str, Any]:
     return patch
 
 
-def _container_change(owner: Owner, remedy: Remedy) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """(change inside the container, previous values) for remedies that edit one container."""
-    found = template_container(owner, remedy.container)
-    if found is None:
+Change = tuple[dict[str, Any], dict[str, Any]]
+"""(the change inside one container, the values it replaces)."""
+
+
+def _memory_change(remedy: Remedy, container: dict[str, Any]) -> Change | None:
+    resources = objects.as_dict(container.get("resources"))
+    change: dict[str, Any] = {}
+    previous: dict[str, Any] = {}
+    if remedy.memory_limit:
+        change.setdefault("limits", {})["memory"] = remedy.memory_limit
+        previous["memory_limit"] = objects.as_dict(resources.get("limits")).get("memory")
+    if remedy.memory_request:
+        change.setdefault("requests", {})["memory"] = remedy.memory_request
+        previous["memory_request"] = objects.as_dict(resources.get("requests")).get("memory")
+    return ({"resources": change}, previous) if change else None
+
+
+def _cpu_change(remedy: Remedy, container: dict[str, Any]) -> Change | None:
+    if not remedy.cpu_limit:
         return None
-    _, container = found
-    resources = container.get("resources") or {}
-    limits, requests = resources.get("limits") or {}, resources.get("requests") or {}
-    if remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT:
-        change: dict[str, Any] = {}
-        previous: dict[str, Any] = {}
-        if remedy.memory_limit:
-            change.setdefault("limits", {})["memory"] = remedy.memory_limit
-            previous["memory_limit"] = limits.get("memory")
-        if remedy.memory_request:
-            change.setdefault("requests", {})["memory"] = remedy.memory_request
-            previous["memory_request"] = requests.get("memory")
-        return ({"resources": change}, previous) if change else None
-    if remedy.kind is RemedyKind.RAISE_CPU_LIMIT and remedy.cpu_limit:
-        return {"resources": {"limits": {"cpu": remedy.cpu_limit}}}, {"cpu_limit": limits.get("cpu")}
-    if remedy.kind is RemedyKind.FIX_IMAGE_REFERENCE and remedy.image:
-        return {"image": remedy.image}, {"image": container.get("image")}
-    if remedy.kind is RemedyKind.FIX_PROBE and remedy.probe:
-        field = _PROBE_FIELDS[remedy.probe]
-        probe = container.get(field)
-        if not isinstance(probe, dict):
-            return None
-        probe_change: dict[str, Any] = {}
-        previous = {}
-        for attribute, key in _PROBE_TIMINGS:
-            value = getattr(remedy, attribute)
-            if value is not None:
-                probe_change[key] = value
-                previous[f"{field}.{key}"] = probe.get(key)
-        handler = next((h for h in ("httpGet", "tcpSocket", "grpc") if isinstance(probe.get(h), dict)), None)
-        if handler and remedy.probe_port is not None:
-            probe_change.setdefault(handler, {})["port"] = remedy.probe_port
-            previous[f"{field}.{handler}.port"] = probe[handler].get("port")
-        if handler == "httpGet" and remedy.probe_path is not None:
-            probe_change.setdefault(handler, {})["path"] = remedy.probe_path
-            previous[f"{field}.httpGet.path"] = probe[handler].get("path")
-        return ({field: probe_change}, previous) if probe_change else None
-    return None
+    limits = objects.as_dict(objects.as_dict(container.get("resources")).get("limits"))
+    return {"resources": {"limits": {"cpu": remedy.cpu_limit}}}, {"cpu_limit": limits.get("cpu")}
+
+
+def _image_change(remedy: Remedy, container: dict[str, Any]) -> Change | None:
+    return ({"image": remedy.image}, {"image": container.get("image")}) if remedy.image else None
+
+
+def _probe_change(remedy: Remedy, container: dict[str, Any]) -> Change | None:
+    if not remedy.probe:
+        return None
+    field = k8s.PROBE_FIELDS[remedy.probe]
+    probe = container.get(field)
+    if not isinstance(probe, dict):
+        return None
+    change: dict[str, Any] = {}
+    previous: dict[str, Any] = {}
+    for attribute, key in _PROBE_TIMINGS:
+        value = getattr(remedy, attribute)
+        if value is not None:
+            change[key] = value
+            previous[f"{field}.{key}"] = probe.get(key)
+    handler = next((h for h in ("httpGet", "tcpSocket", "grpc") if isinstance(probe.get(h), dict)), None)
+    if handler and remedy.probe_port is not None:
+        change.setdefault(handler, {})["port"] = remedy.probe_port
+        previous[f"{field}.{handler}.port"] = probe[handler].get("port")
+    if handler == "httpGet" and remedy.probe_path is not None:
+        change.setdefault(handler, {})["path"] = remedy.probe_path
+        previous[f"{field}.httpGet.path"] = probe[handler].get("path")
+    return ({field: change}, previous) if change else None
+
+
+# The remedies that edit one container, and how each renders its change. The others render no patch.
+_CONTAINER_CHANGES: dict[RemedyKind, Callable[[Remedy, dict[str, Any]], Change | None]] = {
+    RemedyKind.RAISE_MEMORY_LIMIT: _memory_change,
+    RemedyKind.RAISE_CPU_LIMIT: _cpu_change,
+    RemedyKind.FIX_IMAGE_REFERENCE: _image_change,
+    RemedyKind.FIX_PROBE: _probe_change,
+}
+
+
+def _container_change(owner: Owner, remedy: Remedy) -> Change | None:
+    """(change inside the container, previous values) for remedies that edit one container."""
+    renderer = _CONTAINER_CHANGES.get(remedy.kind)
+    found = template_container(owner, remedy.container)
+    if renderer is None or found is None:
+        return None
+    return renderer(remedy, found[1])
 
 
 def render(remedy: Remedy, owner: Owner) -> tuple[dict[str, Any] | None, dict[str, Any]]:
@@ -120,12 +145,12 @@ def already_satisfied(remedy: Remedy, owner: Owner) -> bool:
     found = template_container(owner, remedy.container)
     if found is None:
         return False
-    limits = ((found[1].get("resources") or {}).get("limits")) or {}
+    memory_limit, cpu_limit = k8s.container_limit(found[1], "memory"), k8s.container_limit(found[1], "cpu")
     try:
-        if remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and remedy.memory_limit and limits.get("memory"):
-            return quantity.parse_bytes(limits["memory"]) >= quantity.parse_bytes(remedy.memory_limit)
-        if remedy.kind is RemedyKind.RAISE_CPU_LIMIT and remedy.cpu_limit and limits.get("cpu"):
-            return quantity.parse_millicores(limits["cpu"]) >= quantity.parse_millicores(remedy.cpu_limit)
+        if remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and remedy.memory_limit and memory_limit:
+            return quantity.parse_bytes(memory_limit) >= quantity.parse_bytes(remedy.memory_limit)
+        if remedy.kind is RemedyKind.RAISE_CPU_LIMIT and remedy.cpu_limit and cpu_limit:
+            return quantity.parse_millicores(cpu_limit) >= quantity.parse_millicores(remedy.cpu_limit)
     except quantity.QuantityError:
         return False
     return False
@@ -137,12 +162,12 @@ def total_factor(remedy: Remedy, owner: Owner, last: Remediation | None) -> floa
     found = template_container(owner, remedy.container)
     if found is None:
         return 1.0
-    limits = objects.as_dict(objects.as_dict(found[1].get("resources")).get("limits"))
+    memory_limit, cpu_limit = k8s.container_limit(found[1], "memory"), k8s.container_limit(found[1], "cpu")
     try:
-        if remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and remedy.memory_limit and limits.get("memory"):
-            step = quantity.parse_bytes(remedy.memory_limit) / max(1, quantity.parse_bytes(str(limits["memory"])))
-        elif remedy.kind is RemedyKind.RAISE_CPU_LIMIT and remedy.cpu_limit and limits.get("cpu"):
-            step = quantity.parse_millicores(remedy.cpu_limit) / max(1, quantity.parse_millicores(str(limits["cpu"])))
+        if remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and remedy.memory_limit and memory_limit:
+            step = quantity.parse_bytes(remedy.memory_limit) / max(1, quantity.parse_bytes(memory_limit))
+        elif remedy.kind is RemedyKind.RAISE_CPU_LIMIT and remedy.cpu_limit and cpu_limit:
+            step = quantity.parse_millicores(remedy.cpu_limit) / max(1, quantity.parse_millicores(cpu_limit))
         else:
             return 1.0
     except quantity.QuantityError:

@@ -16,7 +16,7 @@ import kubernetes
 import urllib3
 from kubernetes.client.exceptions import ApiException
 
-from kubesent import errors
+from kubesent import errors, k8s
 from kubesent.cluster.api import FIELD_MANAGER
 from kubesent.settings import Settings
 
@@ -36,7 +36,6 @@ _KIND_PATHS: dict[str, tuple[str, str]] = {
     "Job": ("/apis/batch/v1", "jobs"),
     "CronJob": ("/apis/batch/v1", "cronjobs"),
 }
-PATCHABLE_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
 
 
 def build_api_client(settings: Settings, *, gke_access: Any = None) -> kubernetes.client.ApiClient:
@@ -235,7 +234,7 @@ class KubeCluster:
 
     def patch(self, *, api_version: str, kind: str, namespace: str, name: str,
               body: dict[str, Any], dry_run: bool) -> dict[str, Any]:
-        if kind not in PATCHABLE_KINDS:
+        if kind not in k8s.PATCHABLE_KINDS:
             raise errors.ClusterRefused(f"KubeSent never patches {kind} objects", status=403)
         what = f"{'dry-run ' if dry_run else ''}patch {kind} {namespace}/{name}"
         query: list[tuple[str, Any]] = [("fieldManager", FIELD_MANAGER)]

@@ -9,10 +9,6 @@ from dataclasses import dataclass
 
 from kubesent.evidence.annotation import RemediationNote
 
-# The VPA recommender's margins (FACTS.md §3): needed = max(used + 100Mi, used × 1.2).
-VPA_MARGIN_BYTES = 100 * 2**20
-VPA_MARGIN_FACTOR = 1.2
-
 
 @dataclass(frozen=True)
 class RuleContext:

@@ -40,22 +40,21 @@ MAX_PROBE_FAILURE_THRESHOLD = 30
 MAX_NAME_CHARS = 253
 MAX_IMAGE_CHARS = 512
 MAX_ROOT_CAUSE_CHARS = 1000
+# A quantity as people write it ("1536Mi", "2500m"); longer is not a limit anyone sets.
+MAX_QUANTITY_CHARS = 32
 
 
-class Remedy(BaseModel):
-    """One typed remedy with its bounded parameters; ``remedies.render`` turns it into a patch.
+class RemedyParameters(BaseModel):
+    """The bounded parameters a remedy may carry, declared once for ``Remedy`` and the model's answer.
 
-    Only the fields of ``kind`` are read; the rest must stay empty. Quantities are Kubernetes
-    quantity strings (``"256Mi"``, ``"500m"``), checked again by the policy.
+    Quantities are Kubernetes quantity strings (``"256Mi"``, ``"500m"``), checked again by the policy.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: RemedyKind
     container: str | None = Field(None, max_length=MAX_NAME_CHARS)
-    memory_limit: str | None = Field(None, max_length=32)
-    memory_request: str | None = Field(None, max_length=32)
-    cpu_limit: str | None = Field(None, max_length=32)
+    memory_limit: str | None = Field(None, max_length=MAX_QUANTITY_CHARS)
+    cpu_limit: str | None = Field(None, max_length=MAX_QUANTITY_CHARS)
     image: str | None = Field(None, max_length=MAX_IMAGE_CHARS)
     image_pull_secret: str | None = Field(None, max_length=MAX_NAME_CHARS)
     probe: ProbeName | None = None
@@ -68,6 +67,22 @@ class Remedy(BaseModel):
     config_kind: ConfigKind | None = None
     config_name: str | None = Field(None, max_length=MAX_NAME_CHARS)
     config_key: str | None = Field(None, max_length=MAX_NAME_CHARS)
+
+
+class _RemedyKindField(BaseModel):
+    kind: RemedyKind
+
+
+class Remedy(RemedyParameters, _RemedyKindField):
+    """One typed remedy with its bounded parameters; ``remedies.render`` turns it into a patch.
+
+    Only the fields of ``kind`` are read; the rest must stay empty. ``memory_request`` is set by rules
+    only (an eviction's request raise); the model cannot ask for it.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    memory_request: str | None = Field(None, max_length=MAX_QUANTITY_CHARS)
 
     def touches_only_probe_timing(self) -> bool:
         """True when a ``fix_probe`` changes timing fields only (the auto-applicable kind)."""

@@ -18,19 +18,13 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kubesent import quantity, redaction
-from kubesent.diagnosis.context import VPA_MARGIN_BYTES
+from kubesent import bounds, k8s, quantity, redaction
 from kubesent.diagnosis.schema import (
-    MAX_IMAGE_CHARS,
-    MAX_NAME_CHARS,
-    MAX_PROBE_FAILURE_THRESHOLD,
-    MAX_PROBE_SECONDS,
     MAX_ROOT_CAUSE_CHARS,
-    ConfigKind,
     Diagnosis,
-    ProbeName,
     Remedy,
     RemedyKind,
+    RemedyParameters,
 )
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import ContainerFacts, Evidence
@@ -57,7 +51,6 @@ _IMAGE = re.compile(
     r"^(?P<name>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?::[0-9]{1,5})?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
     r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$")
-DEFAULT_REGISTRY = "docker.io"
 
 # Remedies that act on one container; without a container they mean nothing.
 _CONTAINER_REMEDIES = frozenset({
@@ -83,32 +76,23 @@ _PROBE_TIMING = ("probe_initial_delay_seconds", "probe_timeout_seconds", "probe_
                  "probe_failure_threshold")
 
 
-class ModelAnswer(BaseModel):
-    """The model's answer: flat, typed, bounded. Also the ``response_schema`` sent to Gemini.
-
-    Lenient about unknown keys (they are never read); strict about every value it does read.
-    """
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class _AnswerHead(BaseModel):
+    """The answer's first fields: what failed and why come before the remedy's parameters."""
 
     category: Category
     root_cause: str = Field(max_length=MAX_ROOT_CAUSE_CHARS)
     remedy: RemedyKind
-    container: str | None = Field(None, max_length=MAX_NAME_CHARS)
-    memory_limit: str | None = Field(None, max_length=32)
-    cpu_limit: str | None = Field(None, max_length=32)
-    image: str | None = Field(None, max_length=MAX_IMAGE_CHARS)
-    image_pull_secret: str | None = Field(None, max_length=MAX_NAME_CHARS)
-    probe: ProbeName | None = None
-    probe_initial_delay_seconds: int | None = Field(None, ge=0, le=MAX_PROBE_SECONDS)
-    probe_timeout_seconds: int | None = Field(None, ge=1, le=MAX_PROBE_SECONDS)
-    probe_period_seconds: int | None = Field(None, ge=1, le=MAX_PROBE_SECONDS)
-    probe_failure_threshold: int | None = Field(None, ge=1, le=MAX_PROBE_FAILURE_THRESHOLD)
-    probe_port: int | None = Field(None, ge=1, le=65535)
-    probe_path: str | None = Field(None, max_length=MAX_NAME_CHARS)
-    config_kind: ConfigKind | None = None
-    config_name: str | None = Field(None, max_length=MAX_NAME_CHARS)
-    config_key: str | None = Field(None, max_length=MAX_NAME_CHARS)
+
+
+class ModelAnswer(RemedyParameters, _AnswerHead):
+    """The model's answer: flat, typed, bounded. Also the ``response_schema`` sent to Gemini.
+
+    Lenient about unknown keys (they are never read); strict about every value it does read. The
+    remedy's parameters are ``schema.RemedyParameters``, declared once.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
     confidence: int = Field(ge=0, le=100)
     evidence: list[Annotated[str, Field(max_length=MAX_EVIDENCE_LINE_CHARS)]] = Field(
         default_factory=list, max_length=MAX_EVIDENCE_LINES)
@@ -222,7 +206,7 @@ def _require(container: ContainerFacts | None, kind: str) -> ContainerFacts:
 
 # resource -> (remedy, parser, what one step may add beyond ×factor: the VPA's 100Mi for memory, FACTS.md §3)
 _RAISES: dict[str, tuple[str, Callable[[str], int], int]] = {
-    "memory": ("raise_memory_limit", quantity.parse_bytes, VPA_MARGIN_BYTES),
+    "memory": ("raise_memory_limit", quantity.parse_bytes, bounds.VPA_MARGIN_BYTES),
     "cpu": ("raise_cpu_limit", quantity.parse_millicores, 0),
 }
 
@@ -246,7 +230,7 @@ def _check_raise(limit: str | None, *, resource: str, container: ContainerFacts 
         raise Refused(f"{resource} limit {limit} is not above the current {current_text}")
     if wanted > ceiling:
         raise Refused(f"{resource} limit {limit} is above the ceiling {ceiling_text}")
-    if wanted > max(current * settings.max_increase_factor, current + margin):
+    if wanted > bounds.step_ceiling(current, factor=settings.max_increase_factor, margin=margin):
         step = f"x{settings.max_increase_factor:g}" + (" or +100Mi" if margin else "")
         raise Refused(f"{resource} limit {limit} is more than one bump above {current_text} (at most {step})")
 
@@ -262,13 +246,13 @@ def split_image(reference: str) -> tuple[str, str, str | None, str | None]:
         raise Refused("image is not a valid image reference")
     name = match.group("name")
     first, _, rest = name.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
+    if rest and k8s.is_registry_host(first):
         registry, repository = first, rest
     else:
-        registry, repository = DEFAULT_REGISTRY, name
-    if registry in ("index.docker.io", "registry-1.docker.io"):
-        registry = DEFAULT_REGISTRY
-    if registry == DEFAULT_REGISTRY and "/" not in repository:
+        registry, repository = k8s.DEFAULT_REGISTRY, name
+    if registry in k8s.DOCKER_HUB_ALIASES:
+        registry = k8s.DEFAULT_REGISTRY
+    if registry == k8s.DEFAULT_REGISTRY and "/" not in repository:
         repository = f"library/{repository}"
     return registry, repository, match.group("tag"), match.group("digest")
 

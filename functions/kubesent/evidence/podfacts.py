@@ -11,7 +11,7 @@ import copy
 import re
 from typing import Any
 
-from kubesent import quantity, redaction
+from kubesent import k8s, quantity, redaction
 from kubesent.events import PodEvent
 from kubesent.evidence import templates
 from kubesent.evidence.model import ConfigRef, ContainerFacts, Owner, ProbeFacts, Termination
@@ -55,16 +55,16 @@ def _probe(name: str, probe: dict[str, Any] | None) -> ProbeFacts | None:
     if not isinstance(probe, dict):
         return None
     handler, port, path = "none", None, None
-    for kind in ("httpGet", "tcpSocket", "grpc", "exec"):
+    for kind in k8s.PROBE_HANDLERS:
         if isinstance(probe.get(kind), dict):
             handler = kind
             port = probe[kind].get("port")
             path = probe[kind].get("path")
     return ProbeFacts(name=name, handler=handler, port=port, path=str(path) if path is not None else None,
-                      initial_delay_seconds=int(probe.get("initialDelaySeconds") or 0),
-                      timeout_seconds=int(probe.get("timeoutSeconds") or 1),
-                      period_seconds=int(probe.get("periodSeconds") or 10),
-                      failure_threshold=int(probe.get("failureThreshold") or 3))
+                      initial_delay_seconds=k8s.probe_timing(probe, "initialDelaySeconds"),
+                      timeout_seconds=k8s.probe_timing(probe, "timeoutSeconds"),
+                      period_seconds=k8s.probe_timing(probe, "periodSeconds"),
+                      failure_threshold=k8s.probe_timing(probe, "failureThreshold"))
 
 
 def _config_refs(container: dict[str, Any], volumes: list[dict[str, Any]]) -> tuple[ConfigRef, ...]:

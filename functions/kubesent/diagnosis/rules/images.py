@@ -7,6 +7,7 @@ signature lists the common phrasings.
 
 from __future__ import annotations
 
+from kubesent import k8s
 from kubesent.diagnosis.context import RuleContext
 from kubesent.diagnosis.rules.text import compile_pattern, find_line
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis, Remedy, RemedyKind
@@ -36,12 +37,6 @@ def _texts(evidence: Evidence) -> list[str]:
         texts.append(evidence.focus.waiting_message)
     texts += [event.message for event in evidence.events if event.type == "Warning" or event.reason == "BackOff"]
     return texts
-
-
-def _registry(image: str) -> str:
-    """The registry host of an image reference; Docker Hub when the first part is not a host."""
-    first = image.split("/", 1)[0] if "/" in image else ""
-    return first if ("." in first or ":" in first or first == "localhost") else "docker.io"
 
 
 def image_pull(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
@@ -86,7 +81,7 @@ def image_pull(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     if line := find_line(_AMBIGUOUS, *texts):
         # Docker Hub answers "pull access denied … may require authorization" for a repository that does
         # not exist, too: with no pull secret on a public registry, a wrong name is the likelier cause.
-        if secrets_named or _registry(image) != "docker.io":
+        if secrets_named or k8s.image_registry(image) != k8s.DEFAULT_REGISTRY:
             return diagnosis(RemedyKind.ADD_IMAGE_PULL_SECRET, f"Pulling {image!r} was denied: the repository needs "
                              "credentials the pod does not have"
                              + (f" (its pull secrets: {', '.join(secrets_named)})" if secrets_named else "")

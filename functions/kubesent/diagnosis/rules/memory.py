@@ -5,11 +5,10 @@ Pure: reads Evidence and RuleContext only. Listed in ``rules.RULES``.
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 
-from kubesent import objects, quantity
-from kubesent.diagnosis.context import VPA_MARGIN_BYTES, VPA_MARGIN_FACTOR, RuleContext
+from kubesent import bounds, objects, quantity
+from kubesent.diagnosis.context import RuleContext
 from kubesent.diagnosis.rules.text import compile_pattern, find_line
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis, Remedy, RemedyKind
 from kubesent.evidence import templates
@@ -73,12 +72,6 @@ def heap_flag_bytes(flags: tuple[str, ...]) -> int | None:
     return result
 
 
-def needed_memory_bytes(limit_bytes: int, request_bytes: int) -> int:
-    """The VPA rule with ``used = max(request, limit)``: an OOM kill means the peak reached the limit."""
-    used = max(limit_bytes, request_bytes)
-    return math.ceil(max(used + VPA_MARGIN_BYTES, used * VPA_MARGIN_FACTOR))
-
-
 def oom_killed(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     """OOMKilled (exit 137) in lastState: raise the limit by the VPA rule, within the bounds."""
     if evidence.category is not Category.OOM_KILLED:
@@ -130,7 +123,8 @@ def oom_killed(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
         return escalate(f"Container {facts.name} was OOM-killed at {shown}, already at or above the "
                         f"ceiling of {quantity.format_bytes(context.memory_ceiling_bytes)}: a person must decide.")
     injected = _injected(evidence, facts.name)
-    needed = needed_memory_bytes(limit, request)
+    # An OOM kill means the peak reached the limit: used = max(request, limit).
+    needed = bounds.needed_memory_bytes(max(limit, request))
     capped = min(needed, context.memory_ceiling_bytes)
     original = note.original_value("memory_limit", facts.name)
     try:
@@ -231,7 +225,7 @@ def evicted(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
             used = request = 0
         facts = evidence.container(container)
         if facts is not None and used > request:
-            new_request = min(needed_memory_bytes(used, 0), context.memory_ceiling_bytes)
+            new_request = min(bounds.needed_memory_bytes(used), context.memory_ceiling_bytes)
             limit = facts.limits.get("memory")
             new_limit = None
             if limit and quantity.parse_bytes(limit) < new_request:
