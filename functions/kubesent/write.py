@@ -1,0 +1,88 @@
+"""The safe write path: server-side dry-run, then the patch with a resourceVersion precondition and
+KubeSent's annotation, then the ledger record (DESIGN.md principle 3).
+
+A 409 means the workload changed under KubeSent: the change is re-read and re-decided before one more
+try. A refusal by the API server (RBAC, admission, validation) ends in an escalation with nothing
+written. Called by the pipeline; the one module that patches a workload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from kubesent import errors, policy, remedies
+from kubesent.audit import WRITING_ACTIONS
+from kubesent.cluster.api import Cluster
+from kubesent.diagnosis.schema import Diagnosis
+from kubesent.evidence import annotation, podfacts
+from kubesent.incident import Incident, Outcome
+from kubesent.ledger import Ledger, Remediation
+from kubesent.settings import Settings
+
+# One retry after a 409: a workload that keeps changing is being edited by someone else right now.
+WRITE_ATTEMPTS = 2
+
+
+class SafeWriter:
+    def __init__(self, settings: Settings, *, cluster: Cluster, ledger: Ledger) -> None:
+        self.settings = settings
+        self.cluster = cluster
+        self.ledger = ledger
+
+    def write(self, incident: Incident, planned: Outcome, *, total_factor: float, now: datetime) -> Outcome:
+        """Carry out a planned ``applied`` or ``dry_run``; the outcome says what really happened."""
+        diagnosis, patch = planned.diagnosis, planned.patch
+        assert diagnosis is not None and patch is not None and planned.action in WRITING_ACTIONS
+        evidence, key = incident.evidence, incident.key
+        owner = evidence.owner
+        body = {**patch, "metadata": {"resourceVersion": owner.resource_version,
+                                      "annotations": self._annotations(incident, diagnosis, planned, now)}}
+        target = {"api_version": owner.api_version, "kind": owner.kind,
+                  "namespace": owner.namespace or evidence.namespace, "name": owner.name}
+        outcome = planned
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                self.cluster.patch(**target, body=body, dry_run=True)
+                outcome = replace(outcome, dry_run_result="accepted")
+                if outcome.action == "dry_run":
+                    return outcome
+                self.cluster.patch(**target, body=body, dry_run=False)
+                break
+            except errors.Conflict as exc:
+                if attempt == WRITE_ATTEMPTS:
+                    raise errors.ClusterUnavailable(f"the workload kept changing under KubeSent: {exc}") from exc
+                fresh_owner = self.cluster.read(**target)
+                body["metadata"]["resourceVersion"] = (fresh_owner.get("metadata") or {}).get("resourceVersion", "")
+                redecided = self._redecide(diagnosis, patch, fresh_owner, namespace=evidence.namespace)
+                if redecided is not None:
+                    return replace(outcome, action=redecided[0], reason=redecided[1])
+            except errors.ClusterRefused as exc:
+                return replace(outcome, action="escalated", dry_run_result=f"refused: {exc}",
+                               reason=f"the API server refused the patch ({exc}); nothing was written")
+        self.ledger.record_remediation(key, Remediation(
+            incident_id=key.id, category=key.category, remedy=diagnosis.remedy.kind.value, action="applied", at=now,
+            template_hash=evidence.template_hash, previous=planned.previous or {}, patch=patch,
+            total_factor=total_factor))
+        return outcome
+
+    def _annotations(self, incident: Incident, diagnosis: Diagnosis, planned: Outcome,
+                     now: datetime) -> dict[str, str]:
+        owner = incident.evidence.owner
+        note = annotation.render(earlier=annotation.parse(owner.annotations), incident_id=incident.key.id,
+                                 remedy=diagnosis.remedy.kind.value, container=diagnosis.remedy.container, at=now,
+                                 template_hash=incident.evidence.template_hash, previous=planned.previous or {},
+                                 reason=diagnosis.root_cause)
+        return {annotation.LAST_REMEDIATION: note, annotation.INCIDENT: incident.key.id}
+
+    def _redecide(self, diagnosis: Diagnosis, patch: dict[str, Any], fresh_owner: dict[str, Any], *,
+                  namespace: str) -> tuple[Any, str] | None:
+        """After a 409: (action, reason) when the changed workload stops the write, None to try again."""
+        refreshed = podfacts.owner_facts(fresh_owner, None)
+        if remedies.already_satisfied(diagnosis.remedy, refreshed) or remedies.is_noop(patch, refreshed):
+            return "ignored", "the workload changed meanwhile and already has this fix"
+        decision = policy.decide(diagnosis, refreshed, namespace=namespace, patch=patch, settings=self.settings)
+        if decision.action not in WRITING_ACTIONS:
+            return decision.action, "after a conflict: " + decision.reason
+        return None
