@@ -10,6 +10,7 @@ import threading
 
 import functions_framework
 from cloudevents.http.event import CloudEvent
+
 from kubesent import audit, errors, events
 from kubesent.pipeline import Pipeline
 from kubesent.reporting import NullReporter, TopicReporter

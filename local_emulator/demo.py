@@ -181,7 +181,8 @@ def run_cluster(*, context: str, wait: float, dry_run: bool) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local_emulator.demo", description=__doc__.split("\n")[0])
     parser.add_argument("--kubeconfig", action="store_true",
-                        help="use the current kubeconfig context (a real cluster, e.g. minikube) instead of the sandbox")
+                        help="use the current kubeconfig context (a real cluster, e.g. minikube) instead of the "
+                             "sandbox")
     parser.add_argument("--context", default="", help="kubeconfig context (with --kubeconfig)")
     parser.add_argument("--wait", type=float, default=CLUSTER_WAIT_SECONDS,
                         help="seconds to wait for events from a real cluster (with --kubeconfig)")

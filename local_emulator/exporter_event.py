@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 NODE_NAME = "sandbox-node"  # the sandbox has no nodes; a name as kubelet would report it
@@ -22,7 +22,7 @@ KUBELET = "kubelet"
 
 def utc_stamp(when: datetime | None = None) -> str:
     """RFC 3339 seconds, as Event timestamps are serialised."""
-    return (when or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (when or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def kubelet_event(pod: dict[str, Any], *, reason: str, message: str, container: str | None,

@@ -15,6 +15,7 @@ so ``Emulator.stop()`` signals the whole group. Never imported by the function i
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -121,7 +122,8 @@ def _start(*, kind: Kind, port: int, project: str, timeout: float, command: list
            bind: str = LOOPBACK) -> Emulator:
     chosen = port or free_port()
     host_port = f"{LOOPBACK}:{chosen}"
-    log_file = tempfile.NamedTemporaryFile(prefix=f"kubesent-{kind}-", suffix=".log", delete=False)
+    # Not a `with` block: the file outlives this call, as the emulator's stdout, until Emulator.stop().
+    log_file = tempfile.NamedTemporaryFile(prefix=f"kubesent-{kind}-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         [*command, f"--host-port={bind}:{chosen}"],
         stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
@@ -162,10 +164,8 @@ def _stop_group(process: subprocess.Popen[bytes]) -> None:
         return
     deadline = time.monotonic() + STOP_GRACE_SECONDS
     while time.monotonic() < deadline and _group_alive(group):
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=POLL_INTERVAL_SECONDS)
-        except subprocess.TimeoutExpired:
-            pass
     _signal_group(group, signal.SIGKILL)
     process.wait()
 

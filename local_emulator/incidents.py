@@ -15,7 +15,7 @@ import copy
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +95,8 @@ def _pod_status(pod: dict[str, Any], now: datetime, *, phase: str, container: di
                  "message": f"containers with unready status: [{name}]", "lastTransitionTime": _stamp(started)}
     return {"phase": phase, "hostIP": "192.168.49.2", "podIP": "10.244.0.17", "podIPs": [{"ip": "10.244.0.17"}],
             "startTime": _stamp(started), "qosClass": qos,
-            "conditions": [{"type": "PodReadyToStartContainers", "status": "True", "lastTransitionTime": _stamp(started)},
+            "conditions": [{"type": "PodReadyToStartContainers", "status": "True",
+                            "lastTransitionTime": _stamp(started)},
                            {"type": "Initialized", "status": "True", "lastTransitionTime": _stamp(started)},
                            {"type": "Ready", **not_ready}, {"type": "ContainersReady", **not_ready},
                            {"type": "PodScheduled", "status": "True", "lastTransitionTime": _stamp(started)}],
@@ -196,7 +197,7 @@ def namespace_manifest() -> dict[str, Any]:
 def seed(sandbox: KubeSandbox, incidents: tuple[Incident, ...] = INCIDENTS, *, cluster_name: str = "",
          now: datetime | None = None) -> list[Seeded]:
     """Create every incident in the sandbox as a node would show it; the events to publish, in order."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if sandbox.get_object(api_version="v1", kind="Namespace", namespace="", name=NAMESPACE) is None:
         sandbox.load_objects([namespace_manifest()])
     return [_seed_one(sandbox, incident, cluster_name=cluster_name, now=now) for incident in incidents]

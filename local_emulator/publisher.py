@@ -17,7 +17,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ def events_from_lines(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
 def refreshed(event: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
     """The event re-stamped as if the kubelet had just reported it."""
     stamped = copy.deepcopy(event)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     stamp = exporter_event.utc_stamp(now)
     if stamped.get("lastTimestamp"):
         stamped["lastTimestamp"] = stamp

@@ -72,7 +72,8 @@ class FunctionProcess:
         self.log_path = log_path
         self.url = f"http://{gcloud_emulators.LOOPBACK}:{port}"
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log: IO[bytes] = open(log_path, "wb")
+        # Not a `with` block: the log is the server's stdout for as long as it runs; stop() closes it.
+        self._log: IO[bytes] = open(log_path, "wb")  # noqa: SIM115
         command = [str(Path(sys.executable).parent / "functions-framework"), "--target", FUNCTION_TARGET,
                    "--source", str(REPO_ROOT / "functions" / "main.py"), "--signature-type", "cloudevent",
                    "--host", gcloud_emulators.LOOPBACK, "--port", str(port)]

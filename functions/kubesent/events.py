@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -82,7 +82,7 @@ class PodEvent(_Lenient):
         """When it happened: lastTimestamp, else eventTime, else the object's creation."""
         stamp = self.last_timestamp or self.event_time or self.metadata.creation_timestamp
         if stamp is not None and stamp.tzinfo is None:
-            stamp = stamp.replace(tzinfo=timezone.utc)
+            stamp = stamp.replace(tzinfo=UTC)
         return stamp
 
     @property

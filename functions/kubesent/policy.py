@@ -29,6 +29,13 @@ GITOPS_MANAGERS = ("argocd", "kustomize-controller", "helm-controller", "fleet",
 GITOPS_MANAGER_NAMES = ("manager",)
 
 
+# Why a workload of a kind KubeSent does not patch live gets a proposal instead.
+_NOT_PATCHED = {"Pod": "a bare Pod has no owner to patch and its spec is immutable",
+                "Job": "a Job's pod template is immutable",
+                "CronJob": "a CronJob's jobs are batch work: fix it in source",
+                "ReplicaSet": "a ReplicaSet without a Deployment is not patched live"}
+
+
 @dataclass(frozen=True)
 class Decision:
     action: Action
@@ -141,10 +148,7 @@ def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[st
         return Decision("proposed", f"the pod is run by {unfollowed}, a controller KubeSent does not patch; "
                                     "fix it where that controller's spec lives")
     if owner.kind not in k8s.PATCHABLE_KINDS:
-        why = {"Pod": "a bare Pod has no owner to patch and its spec is immutable",
-               "Job": "a Job's pod template is immutable", "CronJob": "a CronJob's jobs are batch work: fix it in source",
-               "ReplicaSet": "a ReplicaSet without a Deployment is not patched live"}.get(owner.kind, f"{owner.kind} is not patched")
-        return Decision("proposed", why)
+        return Decision("proposed", _NOT_PATCHED.get(owner.kind, f"{owner.kind} is not patched"))
     if not namespace_allowed(namespace, settings):
         return Decision("proposed", f"namespace {namespace} is not in KUBESENT_NAMESPACES_ALLOW")
     if template_drift:
@@ -161,7 +165,8 @@ def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[st
     if owner.annotations.get(OPT_OUT_ANNOTATION, "").strip().lower() == "false":
         return Decision("proposed", f"the workload opts out with {OPT_OUT_ANNOTATION}: \"false\"")
     if remedy.kind.value not in settings.auto_apply_remedies:
-        return Decision("proposed", f"{remedy.kind.value} is never applied automatically (KUBESENT_AUTO_APPLY_REMEDIES)")
+        return Decision("proposed",
+                        f"{remedy.kind.value} is never applied automatically (KUBESENT_AUTO_APPLY_REMEDIES)")
     if remedy.kind is RemedyKind.FIX_PROBE and not remedy.touches_only_probe_timing():
         return Decision("proposed", "a probe's port or path is a judgement call; only timing fields are applied")
     if _is_init_container(owner, remedy.container):
@@ -176,5 +181,6 @@ def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[st
         return Decision("proposed", "circuit breaker open: many workloads are failing at once, which points to a "
                                     "systemic fault; automatic remediation is paused")
     if settings.dry_run:
-        return Decision("dry_run", f"{remedy.kind.value} passes the policy; KUBESENT_DRY_RUN=true, so nothing is written")
+        return Decision("dry_run",
+                        f"{remedy.kind.value} passes the policy; KUBESENT_DRY_RUN=true, so nothing is written")
     return Decision("applied", f"{remedy.kind.value} passes the policy (confidence {diagnosis.confidence})")

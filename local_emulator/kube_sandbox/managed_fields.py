@@ -16,7 +16,7 @@ _KEPT_METADATA = ("labels", "annotations", "finalizers", "ownerReferences")
 
 
 def now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def fields_of(body: Any, depth: int = FIELDS_DEPTH, *, top: bool = True) -> dict[str, Any]:

@@ -19,10 +19,10 @@ def _age(timestamp: str | None) -> str:
         return "<unknown>"
     try:
         created = datetime.datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(
-            tzinfo=datetime.timezone.utc)
+            tzinfo=datetime.UTC)
     except ValueError:
         return "<unknown>"
-    seconds = int((datetime.datetime.now(datetime.timezone.utc) - created).total_seconds())
+    seconds = int((datetime.datetime.now(datetime.UTC) - created).total_seconds())
     if seconds < 2 * _SECONDS_PER_MINUTE:
         return f"{max(seconds, 0)}s"
     if seconds < 2 * _SECONDS_PER_HOUR:

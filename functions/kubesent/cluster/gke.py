@@ -17,7 +17,8 @@ import datetime
 import re
 import threading
 import time
-from typing import Any, Callable, Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 import requests
 
@@ -52,8 +53,8 @@ class GkeAccess:
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> None:
         if not _CLUSTER_NAME.match(cluster):
-            raise errors.ConfigurationError(
-                f"KUBESENT_GKE_CLUSTER must be projects/P/locations/L/clusters/C, got {errors.truncate(cluster, 120)!r}")
+            raise errors.ConfigurationError("KUBESENT_GKE_CLUSTER must be projects/P/locations/L/clusters/C, "
+                                            f"got {errors.truncate(cluster, 120)!r}")
         if endpoint_mode not in ("dns", "ip"):
             raise errors.ConfigurationError(f"KUBESENT_GKE_ENDPOINT must be dns or ip, got {endpoint_mode!r}")
         self.cluster = cluster
@@ -116,7 +117,7 @@ class GkeAccess:
         if expiry is None:  # a token without expiry (e.g. a fixed test token) never needs a refresh
             return False
         if expiry.tzinfo is None:  # google-auth keeps expiry as naive UTC
-            expiry = expiry.replace(tzinfo=datetime.timezone.utc)
+            expiry = expiry.replace(tzinfo=datetime.UTC)
         return expiry.timestamp() - self._clock() < TOKEN_REFRESH_MARGIN_SECONDS
 
     def _get_credentials(self) -> Any:

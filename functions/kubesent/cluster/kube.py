@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import kubernetes
 import urllib3
@@ -209,8 +210,9 @@ class KubeCluster:
 
     def pod_events(self, *, namespace: str, pod_name: str, pod_uid: str) -> list[dict[str, Any]]:
         selector = f"involvedObject.kind=Pod,involvedObject.name={pod_name}"
-        listing = self._json("GET", "/api/v1/namespaces/{namespace}/events", f"list events of pod {namespace}/{pod_name}",
-                             names={"namespace": namespace}, query=[("fieldSelector", selector)])
+        listing = self._json("GET", "/api/v1/namespaces/{namespace}/events",
+                             f"list events of pod {namespace}/{pod_name}", names={"namespace": namespace},
+                             query=[("fieldSelector", selector)])
         items = [item for item in listing.get("items", []) if isinstance(item, dict)]
         return [item for item in items
                 if not pod_uid or item.get("involvedObject", {}).get("uid") in (None, "", pod_uid)]

@@ -98,7 +98,12 @@ class MemoryCluster:
             raise errors.Conflict(f"patch {kind} {namespace}/{name}: resourceVersion {wanted} is stale (now {have})")
         merged = strategic_merge(current, body)
         if not dry_run:
-            merged.setdefault("metadata", {})["resourceVersion"] = str(int(have or 0) + 1) if str(have or "0").isdigit() else f"{have}-1"
+            merged.setdefault("metadata", {})["resourceVersion"] = _next_version(have)
             self._objects[(kind, namespace, name)] = merged
             self.writes.append({"kind": kind, "namespace": namespace, "name": name, "patch": copy.deepcopy(body)})
         return copy.deepcopy(merged)
+
+
+def _next_version(have: Any) -> str:
+    """A new resourceVersion after a write: the next integer, or a suffix on one that is not a number."""
+    return str(int(have or 0) + 1) if str(have or "0").isdigit() else f"{have}-1"

@@ -137,8 +137,9 @@ def _resources(values: dict[str, str]) -> str:
 def _probe_line(probe: ProbeFacts) -> str:
     target = f" port={_clip(str(probe.port))}" if probe.port is not None else ""
     target += f" path={_clip(probe.path)}" if probe.path else ""
-    return (f"{_clip(probe.name)} probe: {_clip(probe.handler)}{target} initialDelaySeconds={probe.initial_delay_seconds}"
-            f" timeoutSeconds={probe.timeout_seconds} periodSeconds={probe.period_seconds}"
+    return (f"{_clip(probe.name)} probe: {_clip(probe.handler)}{target}"
+            f" initialDelaySeconds={probe.initial_delay_seconds} timeoutSeconds={probe.timeout_seconds}"
+            f" periodSeconds={probe.period_seconds}"
             f" failureThreshold={probe.failure_threshold}")
 
 

@@ -19,7 +19,8 @@ _IMAGE_WAITING = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageNam
 _CREATE_WAITING = frozenset({"CreateContainerError", "RunContainerError", "PreStartHookError",
                              "PostStartHookError", "ContainerCannotRun"})
 # Kubelet's image messages: `Failed to pull image "I"`, `Error: ErrImagePull`, `Error: ImagePullBackOff`,
-# `Failed to apply default image tag`, `Error: InvalidImageName`, `Container image "I" is not present with pull policy of Never`.
+# `Failed to apply default image tag`, `Error: InvalidImageName`,
+# `Container image "I" is not present with pull policy of Never`.
 _IMAGE_MESSAGE = re.compile(r"(?:pull(?:ing)? image|ErrImage|ImagePull|InvalidImageName|default image tag|"
                             r"image \S+ is not present|Container image .{0,300} is not present)", re.IGNORECASE)
 _NON_ROOT_MESSAGE = re.compile(r"container has runAsNonRoot and image")

@@ -17,6 +17,14 @@ from kubesent.evidence import classify, owners, podfacts, templates
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import ContainerFacts, EventFacts, Evidence
 
+# What an event fact keeps of the API's Event: the kubelet's reasons and types are short; a message
+# is a sentence or two (image pulls quote long digests), field paths and annotation values are bounded
+# by the API but not small.
+EVENT_REASON_CHARS = 64
+EVENT_TYPE_CHARS = 16
+EVENT_MESSAGE_CHARS = 2000
+FIELD_PATH_CHARS = 300
+ANNOTATION_VALUE_CHARS = 500
 # Events on the pod considered: enough to see a pattern (pull → back-off → failed), few enough to read.
 MAX_POD_EVENTS = 20
 # Logs are read only when a container has run; pull and config failures never started one.
@@ -85,10 +93,12 @@ def _newest(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _event_facts(item: dict[str, Any]) -> EventFacts:
     annotations = (item.get("metadata") or {}).get("annotations") or {}
     return EventFacts(
-        reason=str(item.get("reason", ""))[:64], type=str(item.get("type", ""))[:16],
-        message=redaction.redact(str(item.get("message", ""))[:2000]), count=item["count"] if isinstance(item.get("count"), int) else 1,
-        field_path=str((item.get("involvedObject") or {}).get("fieldPath", ""))[:300],
-        annotations=redaction.redact_mapping({str(k): str(v)[:500] for k, v in annotations.items()}))
+        reason=str(item.get("reason", ""))[:EVENT_REASON_CHARS], type=str(item.get("type", ""))[:EVENT_TYPE_CHARS],
+        message=redaction.redact(str(item.get("message", ""))[:EVENT_MESSAGE_CHARS]),
+        count=item["count"] if isinstance(item.get("count"), int) else 1,
+        field_path=str((item.get("involvedObject") or {}).get("fieldPath", ""))[:FIELD_PATH_CHARS],
+        annotations=redaction.redact_mapping({str(k): str(v)[:ANNOTATION_VALUE_CHARS]
+                                              for k, v in annotations.items()}))
 
 
 def _with_logs(reader: Reader, facts: ContainerFacts, *, namespace: str, pod: str, wanted: bool,
@@ -126,5 +136,5 @@ def _config_state(reader: Reader, namespace: str, containers: tuple[ContainerFac
         except errors.ClusterRefused:
             continue  # no permission to read ConfigMaps: the event message still names what is missing
         exists[label] = True
-        keys[label] = tuple(sorted(list(objects.as_dict(found.get("data"))) + list(objects.as_dict(found.get("binaryData")))))
+        keys[label] = tuple(sorted([*objects.as_dict(found.get("data")), *objects.as_dict(found.get("binaryData"))]))
     return exists, keys

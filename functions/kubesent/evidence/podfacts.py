@@ -96,7 +96,8 @@ def _config_refs(container: dict[str, Any], volumes: list[dict[str, Any]]) -> tu
 def containers(pod: dict[str, Any]) -> tuple[ContainerFacts, ...]:
     spec, status = as_dict(pod.get("spec")), as_dict(pod.get("status"))
     volumes = [v for v in as_list(spec.get("volumes")) if isinstance(v, dict)]
-    statuses = {s.get("name"): s for s in as_list(status.get("containerStatuses")) + as_list(status.get("initContainerStatuses"))
+    statuses = {s.get("name"): s
+                for s in as_list(status.get("containerStatuses")) + as_list(status.get("initContainerStatuses"))
                 if isinstance(s, dict)}
     result = []
     for section, init in (("initContainers", True), ("containers", False)):

@@ -179,10 +179,9 @@ class FirestoreLedger:
     def _mark_ineffective(self, ref: Any, snapshot: Any, *, now: datetime) -> None:
         from google.api_core import exceptions
         option = self._firestore().write_option(last_update_time=snapshot.update_time)
-        try:
+        # A newer remediation (or a concurrent mark) may have landed: then there is nothing stale to mark.
+        with contextlib.suppress(exceptions.FailedPrecondition):
             ref.update({"last.ineffective": True, "last.ineffective_at": now}, option=option, **self._calls())
-        except exceptions.FailedPrecondition:
-            pass  # a newer remediation (or a concurrent mark) landed: nothing stale to mark
 
     def _judge_breaker(self, key: ledger.IncidentKey, *, now: datetime) -> ledger.Admission:
         from google.cloud.firestore_v1.field_path import FieldPath
@@ -271,10 +270,9 @@ class FirestoreLedger:
             if _field(snapshot, "status") != CLAIMED:
                 return  # never reopen a completed incident
             option = self._firestore().write_option(last_update_time=snapshot.update_time)
-            try:
+            # Someone else may have changed it (completed it, or taken it over): theirs stands.
+            with contextlib.suppress(exceptions.FailedPrecondition):
                 ref.update({"status": RELEASED}, option=option, **self._calls())
-            except exceptions.FailedPrecondition:
-                pass  # someone else changed it (completed or took it over): theirs stands
 
     def audit(self, key: ledger.IncidentKey) -> dict[str, Any] | None:
         """The stored claim (``status``, ``record``, ``expireAt``), for tests and the demo; not in the protocol."""

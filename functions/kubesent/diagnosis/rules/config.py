@@ -5,14 +5,15 @@ creation errors (bad command, wrong architecture, runAsNonRoot). Pure.
 from __future__ import annotations
 
 from kubesent.diagnosis.context import RuleContext
-from kubesent.diagnosis.rules.text import compile_pattern
+from kubesent.diagnosis.rules.text import compile_pattern, quote
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis, Remedy, RemedyKind
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import Evidence
 
 # kubelet: `Error: configmap "N" not found`, `Error: couldn't find key K in ConfigMap NS/N` (FACTS.md §2).
 _MISSING_OBJECT = compile_pattern(r'(?i)(configmap|secret)s? "([a-z0-9.-]{1,253})" not found')
-_MISSING_KEY = compile_pattern(r"couldn't find key ([-._a-zA-Z0-9]{1,253}) in (ConfigMap|Secret) ([a-z0-9.-]{1,253})/([a-z0-9.-]{1,253})")
+_MISSING_KEY = compile_pattern(r"couldn't find key ([-._a-zA-Z0-9]{1,253}) in (ConfigMap|Secret) "
+                               r"([a-z0-9.-]{1,253})/([a-z0-9.-]{1,253})")
 _NON_ROOT = compile_pattern(r"container has runAsNonRoot and image (?:will run as root|has non-numeric user)")
 _EXEC_FORMAT = compile_pattern(r"(?i)exec format error")
 _NOT_IN_PATH = compile_pattern(r'(?i)executable file not found in \$PATH|no such file or directory|exec: "[^"]*": stat')
@@ -32,10 +33,10 @@ def _missing(evidence: Evidence) -> tuple[str, str, str | None, str] | None:
     """(kind, name, key, quoted line) of the first missing ConfigMap/Secret/key the messages name."""
     for text in _texts(evidence):
         if match := _MISSING_KEY.search(text):
-            return match.group(2), match.group(4), match.group(1), text.strip()[:300]
+            return match.group(2), match.group(4), match.group(1), quote(text)
         if match := _MISSING_OBJECT.search(text):
             kind = "ConfigMap" if match.group(1).lower() == "configmap" else "Secret"
-            return kind, match.group(2), None, text.strip()[:300]
+            return kind, match.group(2), None, quote(text)
     for label, exists in evidence.config_objects.items():
         if not exists:
             kind, name = label.split("/", 1)
@@ -67,7 +68,7 @@ def volume_failure(evidence: Evidence, context: RuleContext) -> Diagnosis | None
     del context
     if evidence.category is not Category.MOUNT_FAILURE:
         return None
-    line = next((t.strip()[:300] for t in _texts(evidence) if _PVC.search(t)), evidence.event_message.strip()[:300])
+    line = next((quote(t) for t in _texts(evidence) if _PVC.search(t)), quote(evidence.event_message))
     return Diagnosis(category=Category.MOUNT_FAILURE, remedy=ESCALATE, confidence=80, evidence=(line,),
                      source="rule:volume_failure",
                      root_cause="A volume of the pod cannot be attached or mounted (storage provisioning, attachment "
@@ -79,7 +80,7 @@ def security_context(evidence: Evidence, context: RuleContext) -> Diagnosis | No
     del context
     if evidence.category not in (Category.CONFIG_MISSING, Category.CONTAINER_CREATE):
         return None
-    line = next((t.strip()[:300] for t in _texts(evidence) if _NON_ROOT.search(t)), None)
+    line = next((quote(t) for t in _texts(evidence) if _NON_ROOT.search(t)), None)
     if line is None:
         return None
     return Diagnosis(category=evidence.category, confidence=92, evidence=(line,), source="rule:security_context",
@@ -108,7 +109,7 @@ def container_create(evidence: Evidence, context: RuleContext) -> Diagnosis | No
         (_PERMISSION, RemedyKind.FIX_COMMAND_OR_ARGS, "the command cannot be executed (permission denied); make the "
          "entrypoint executable or fix command/args", 80),
     ):
-        line = next((t.strip()[:300] for text in texts for t in text.splitlines() if pattern.search(t)), None)
+        line = next((quote(t) for text in texts for t in text.splitlines() if pattern.search(t)), None)
         if line:
             return Diagnosis(category=Category.CONTAINER_CREATE, remedy=Remedy(kind=kind, container=name),
                              root_cause=f"Container {name} cannot start: {cause}.", confidence=confidence,
@@ -125,7 +126,7 @@ def sandbox_failure(evidence: Evidence, context: RuleContext) -> Diagnosis | Non
     del context
     if evidence.event.reason != "FailedCreatePodSandBox":
         return None
-    line = evidence.event_message.strip()[:300]
+    line = quote(evidence.event_message)
     network = bool(_SANDBOX.search(evidence.event_message))
     return Diagnosis(category=evidence.category, remedy=ESCALATE, confidence=85, evidence=(line,),
                      source="rule:sandbox_failure",

@@ -10,7 +10,7 @@ import re2
 
 from kubesent.diagnosis.context import RuleContext
 from kubesent.diagnosis.rules.memory import uptime_seconds
-from kubesent.diagnosis.rules.text import compile_pattern, find_line
+from kubesent.diagnosis.rules.text import COMMAND_SHOWN_CHARS, INLINE_QUOTE_CHARS, compile_pattern, find_line, quote
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis, Remedy, RemedyKind
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import ContainerFacts, Evidence
@@ -21,8 +21,9 @@ QUICK_EXIT_SECONDS = 10
 _SIGNATURES = (
     (compile_pattern(r"(?i)exec format error"), RemedyKind.FIX_IMAGE_REFERENCE, 92,
      "the image's binary is built for another CPU architecture than the node (exec format error)"),
-    (compile_pattern(r"(?i)flag provided but not defined|unknown (?:long |short )?(?:flag|option|shorthand flag)|unrecognized "
-                     r"(?:arguments|option)|invalid option|no such option|Unknown argument|illegal option"),
+    (compile_pattern(r"(?i)flag provided but not defined|unknown (?:long |short )?(?:flag|option|shorthand flag)|"
+                     r"unrecognized (?:arguments|option)|invalid option|no such option|Unknown argument|"
+                     r"illegal option"),
      RemedyKind.FIX_COMMAND_OR_ARGS, 92, "the container is started with a flag or argument it does not accept"),
     (compile_pattern(r"^(?:exec |/bin/sh: )?\S+: no such file or directory$|^exec \S+: no such file or directory|"
                      r"exec user process caused:? \"?no such file or directory"),
@@ -36,7 +37,8 @@ _SIGNATURES = (
      RemedyKind.FIX_COMMAND_OR_ARGS, 85, "the command points at a script or main class that is not in the image"),
     (compile_pattern(r"ModuleNotFoundError: No module named|ImportError: No module named|Cannot find module '[^/.]|"
                      r"ERR_MODULE_NOT_FOUND|Cannot find package '|"
-                     r"java\.lang\.(?:NoClassDefFoundError|ClassNotFoundException)|error while loading shared libraries"),
+                     r"java\.lang\.(?:NoClassDefFoundError|ClassNotFoundException)|"
+                     r"error while loading shared libraries"),
      RemedyKind.FIX_IMAGE_REFERENCE, 80,
      "the image lacks a library or module the program needs (a broken build, or the wrong image tag)"),
     (compile_pattern(r"(?i)listen EACCES|EACCES: permission denied.{0,40}:(?:[0-9]{1,3})\b|"
@@ -46,8 +48,9 @@ _SIGNATURES = (
     (compile_pattern(r"(?i)read-only file system"), RemedyKind.FIX_SECURITY_CONTEXT, 88,
      "the app writes to a read-only root filesystem; mount an emptyDir where it writes, or relax "
      "readOnlyRootFilesystem"),
-    (compile_pattern(r"(?i)(?:mkdir|open|chown|chmod|bind|create|write).{0,120}permission denied|permission denied.{0,80}"
-                     r"(?:/var/|/etc/|/run/|/tmp|/usr/|/data|/home)|operation not permitted|bind\(\) to 0\.0\.0\.0:(?:80|443)"),
+    (compile_pattern(r"(?i)(?:mkdir|open|chown|chmod|bind|create|write).{0,120}permission denied|"
+                     r"permission denied.{0,80}(?:/var/|/etc/|/run/|/tmp|/usr/|/data|/home)|operation not permitted|"
+                     r"bind\(\) to 0\.0\.0\.0:(?:80|443)"),
      RemedyKind.FIX_SECURITY_CONTEXT, 85,
      "the process lacks a permission it needs (user, fsGroup or capabilities in securityContext)"),
     (compile_pattern(r"(?i)['\"][A-Z_][A-Z0-9_]{1,80}['\"] is (?:a )?required(?: variable| env)?|"
@@ -82,8 +85,9 @@ def _in_context(kind: RemedyKind, cause: str, line: str, facts: ContainerFacts) 
     if kind is RemedyKind.FIX_IMAGE_REFERENCE and missing:
         module = (missing.group(1) or missing.group(2) or "").split(".")[0]
         if module and re2.search(rf"(?:^|[\s:=/'\"]){re2.escape(module)}(?:[.:\s'\"]|$)", command_line):
-            return RemedyKind.FIX_COMMAND_OR_ARGS, (f"the command ({command_line[:120]!r}) names {module!r}, which "
-                                                    "is not importable in the image: fix the module path in the command")
+            return RemedyKind.FIX_COMMAND_OR_ARGS, (
+                f"the command ({command_line[:INLINE_QUOTE_CHARS]!r}) names {module!r}, which is not importable "
+                "in the image: fix the module path in the command")
     if kind is RemedyKind.FIX_COMMAND_OR_ARGS and "cannot be executed" in cause and not facts.command:
         return RemedyKind.FIX_IMAGE_REFERENCE, cause + "; the workload does not override the command, so the image's " \
             "own entrypoint is broken: rebuild it or use another tag"
@@ -97,7 +101,7 @@ def _latest_signature(log: str) -> tuple[tuple[RemedyKind, int, str], str] | Non
         line = lines[position]
         for pattern, kind, confidence, cause in _SIGNATURES:
             if pattern.search(line):
-                best = (position, (kind, confidence, cause), line.strip()[:300])
+                best = (position, (kind, confidence, cause), quote(line))
                 break
         if best is not None:
             return best[1], best[2]
@@ -151,7 +155,7 @@ def crash_loop(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
         return None  # killed by its liveness probe: the probe events carry the diagnosis
     if (facts.command or facts.args) and code not in (None, 137, 143) and uptime is not None \
             and uptime <= QUICK_EXIT_SECONDS and find_line(_ERRORISH, *logs) is None:
-        shown = " ".join((*facts.command, *facts.args))[:200]
+        shown = " ".join((*facts.command, *facts.args))[:COMMAND_SHOWN_CHARS]
         return diagnosis(RemedyKind.FIX_COMMAND_OR_ARGS, f"the command set in the workload ({shown!r}) exits with "
                          f"code {code} after {uptime:.0f} s without an application error in its log. Check the "
                          "command and args", 65)

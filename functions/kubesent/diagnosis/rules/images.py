@@ -22,7 +22,8 @@ _NOT_FOUND = compile_pattern(r"(?i)code = NotFound|manifest unknown|: not found|
                              r"manifest for \S+ not found|name unknown|repository \S+ not found|does not exist")
 _AMBIGUOUS = compile_pattern(r"(?i)pull access denied|repository does not exist or may require")
 _NETWORK = compile_pattern(r"(?i)no such host|i/o timeout|connection refused|network is unreachable|"
-                           r"TLS handshake timeout|x509:|certificate signed by unknown authority|context deadline exceeded")
+                           r"TLS handshake timeout|x509:|certificate signed by unknown authority|"
+                           r"context deadline exceeded")
 _INVALID = compile_pattern(r"(?i)InvalidImageName|invalid reference format|couldn't parse image")
 _NEVER_PULL = compile_pattern(r"ErrImageNeverPull|imagePullPolicy is \"?Never\"?")
 _SHORT_NAME = compile_pattern(r"(?i)short[- ]name .{0,200}did not resolve|short name mode is enforcing|"
@@ -55,8 +56,9 @@ def image_pull(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
                          evidence=(line,) if line else (), source="rule:image_pull")
 
     if (line := find_line(_INVALID, *texts)) or (facts and facts.waiting_reason == "InvalidImageName"):
-        return diagnosis(RemedyKind.FIX_IMAGE_REFERENCE, f"The image reference {image!r} of container {name} is not a "
-                         "valid image name. Fix the reference in the workload.", 95, line or "waiting: InvalidImageName")
+        return diagnosis(RemedyKind.FIX_IMAGE_REFERENCE, f"The image reference {image!r} of container {name} is not "
+                         "a valid image name. Fix the reference in the workload.", 95,
+                         line or "waiting: InvalidImageName")
     if (line := find_line(_NEVER_PULL, *texts)) or (facts and facts.waiting_reason == "ErrImageNeverPull"):
         return diagnosis(RemedyKind.FIX_IMAGE_REFERENCE, f"Container {name} uses imagePullPolicy Never but image "
                          f"{image!r} is not on the node. Preload it or change the pull policy.", 90,
@@ -69,7 +71,8 @@ def image_pull(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
                          "Use a multi-arch image or one built for the node's architecture.", 90, line)
     if line := find_line(_SHORT_NAME, *texts):
         return diagnosis(RemedyKind.FIX_IMAGE_REFERENCE, f"The node's runtime (CRI-O) refuses the short image name "
-                         f"{image!r}: write it fully qualified, with its registry (e.g. docker.io/library/...).", 92, line)
+                         f"{image!r}: write it fully qualified, with its registry (e.g. docker.io/library/...).",
+                         92, line)
     secrets_named = [str(item.get("name")) for item in evidence.pod_spec.get("imagePullSecrets") or []
                      if isinstance(item, dict) and item.get("name")]
     if line := find_line(_MISSING_PULL_SECRET, *texts):

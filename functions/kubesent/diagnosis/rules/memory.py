@@ -9,7 +9,7 @@ from datetime import datetime
 
 from kubesent import bounds, objects, quantity
 from kubesent.diagnosis.context import RuleContext
-from kubesent.diagnosis.rules.text import compile_pattern, find_line
+from kubesent.diagnosis.rules.text import compile_pattern, find_line, quote
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis, Remedy, RemedyKind
 from kubesent.evidence import templates
 from kubesent.evidence.annotation import RemediationNote
@@ -54,7 +54,7 @@ def _steady_growth(log: str) -> bool:
             values.append(float(match.group(1)) * _UNITS.get(match.group(2).lower(), 1))
     if len(values) < LEAK_MIN_SAMPLES or values[0] <= 0:
         return False
-    rising = sum(1 for a, b in zip(values, values[1:]) if b >= a)
+    rising = sum(1 for a, b in zip(values, values[1:], strict=False) if b >= a)
     return rising >= 0.8 * (len(values) - 1) and values[-1] >= LEAK_GROWTH_FACTOR * values[0]
 
 
@@ -83,12 +83,12 @@ def oom_killed(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
         return None
     killed = facts.last_terminated or facts.terminated
     exit_code = killed.exit_code if killed is not None else None
-    quote = (f"container {facts.name}: lastState.terminated.reason=OOMKilled, exitCode={exit_code}, "
+    quoted = (f"container {facts.name}: lastState.terminated.reason=OOMKilled, exitCode={exit_code}, "
              f"restarts={facts.restart_count}")
 
     def escalate(cause: str, confidence: int = 90) -> Diagnosis:
         return Diagnosis(category=Category.OOM_KILLED, root_cause=cause, remedy=ESCALATE,
-                         confidence=confidence, evidence=(quote,), source="rule:oom_killed")
+                         confidence=confidence, evidence=(quoted,), source="rule:oom_killed")
 
     limit_text = facts.limits.get("memory")
     if not limit_text:
@@ -117,7 +117,7 @@ def oom_killed(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
                                      f"({', '.join(facts.heap_flags)}) against a memory limit of {limit_text}: the "
                                      "runtime is allowed to grow past the cgroup limit. Lower the heap flag (or use "
                                      "-XX:MaxRAMPercentage) so heap plus overhead fits the limit."),
-                         confidence=90, evidence=(quote, f"heap flags: {' '.join(facts.heap_flags)}"),
+                         confidence=90, evidence=(quoted, f"heap flags: {' '.join(facts.heap_flags)}"),
                          source="rule:oom_killed")
     if limit >= context.memory_ceiling_bytes:
         return escalate(f"Container {facts.name} was OOM-killed at {shown}, already at or above the "
@@ -145,9 +145,9 @@ def oom_killed(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
                         "which looks like a leak that more memory only delays")
     elif _steady_growth(log):
         propose_only = "the logs show memory growing steadily until the kill, which looks like a leak"
-    cause = (f"Container {facts.name} was OOM-killed (exit code {exit_code}) at its memory limit of {shown}. By the VPA "
-             f"rule (max(used + 100Mi, used × 1.2)) it needs at least {quantity.format_bytes(needed)}; proposed "
-             f"limit {new_limit}.")
+    cause = (f"Container {facts.name} was OOM-killed (exit code {exit_code}) at its memory limit of {shown}. "
+             f"By the VPA rule (max(used + 100Mi, used × 1.2)) it needs at least {quantity.format_bytes(needed)}; "
+             f"proposed limit {new_limit}.")
     if capped < needed:
         cause += f" Capped by the ceiling of {quantity.format_bytes(context.memory_ceiling_bytes)}."
     if injected:
@@ -156,7 +156,7 @@ def oom_killed(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
                   "sidecar.istio.io/proxyMemoryLimit annotation on the pod template.")
     if propose_only:
         cause += f" Not applied automatically: {propose_only}."
-    lines = [quote]
+    lines = [quoted]
     growth_line = find_line(_MEMORY_FIGURE, log) if propose_only else None
     if growth_line:
         lines.append(growth_line)
@@ -176,7 +176,8 @@ def heap_exhausted(evidence: Evidence, context: RuleContext) -> Diagnosis | None
     if line is None:
         return None
     flags = f" ({', '.join(facts.heap_flags)})" if facts.heap_flags else ""
-    return Diagnosis(category=Category.CRASH_LOOP, remedy=Remedy(kind=RemedyKind.FIX_COMMAND_OR_ARGS, container=facts.name),
+    return Diagnosis(category=Category.CRASH_LOOP,
+                     remedy=Remedy(kind=RemedyKind.FIX_COMMAND_OR_ARGS, container=facts.name),
                      root_cause=(f"Container {facts.name} exhausted its runtime heap{flags} and exited; the container "
                                  f"limit is {facts.limits.get('memory', 'unset')}. Raise the heap flag within the "
                                  "limit (and the limit with it if needed), or find the leak."),
@@ -195,7 +196,8 @@ def _oom(facts: ContainerFacts) -> bool:
     return last is not None and last.reason == "OOMKilled"
 
 
-_EVICTION_USAGE = compile_pattern(r"Container ([a-z0-9]([-a-z0-9]*[a-z0-9])?) was using ([0-9]+[A-Za-z]*), request is ([0-9]+[A-Za-z]*)")
+_EVICTION_USAGE = compile_pattern(r"Container ([a-z0-9]([-a-z0-9]*[a-z0-9])?) was using ([0-9]+[A-Za-z]*), "
+                                  r"request is ([0-9]+[A-Za-z]*)")
 _EVICTION_RESOURCE = compile_pattern(r"low on resource: ([a-z-]+)")
 # The kubelet evicts a pod that outgrows its own ephemeral-storage limits, whatever the node has left.
 _OWN_STORAGE_LIMIT = compile_pattern(r"(?:ephemeral local storage usage exceeds|exceeds the local ephemeral storage "
@@ -209,9 +211,9 @@ def evicted(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     message = evidence.event_message or evidence.pod_message
     resource_match = _EVICTION_RESOURCE.search(message)
     resource = resource_match.group(1) if resource_match else "unknown"
-    quote = message.strip()[:300]
+    quoted = quote(message)
     if _OWN_STORAGE_LIMIT.search(message):
-        return Diagnosis(category=Category.EVICTED, remedy=ESCALATE, confidence=85, evidence=(quote,),
+        return Diagnosis(category=Category.EVICTED, remedy=ESCALATE, confidence=85, evidence=(quoted,),
                          source="rule:evicted",
                          root_cause="The pod was evicted for writing more local data (container layers, logs or "
                                     "emptyDir) than its ephemeral-storage limit allows. Find what fills the disk, "
@@ -237,9 +239,9 @@ def evicted(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
                             f"first; raise the memory request to about {quantity.format_bytes(new_request)}."),
                 remedy=Remedy(kind=RemedyKind.RAISE_MEMORY_LIMIT, container=container,
                               memory_request=quantity.format_bytes(new_request), memory_limit=new_limit),
-                confidence=80, evidence=(quote,), source="rule:evicted",
+                confidence=80, evidence=(quoted,), source="rule:evicted",
                 propose_only="an eviction is the node's decision: requests are changed by a person")
-    return Diagnosis(category=Category.EVICTED, remedy=ESCALATE, confidence=85, evidence=(quote,),
+    return Diagnosis(category=Category.EVICTED, remedy=ESCALATE, confidence=85, evidence=(quoted,),
                      root_cause=(f"The node ran low on {resource} and evicted the pod. No container of this pod used "
                                  "more than it requested, so the fault is the node's capacity or another workload."),
                      source="rule:evicted")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 
+from kubesent import bounds
 from kubesent.diagnosis.context import RuleContext
-from kubesent.diagnosis.rules.text import compile_pattern, find_line
+from kubesent.diagnosis.rules.text import INLINE_QUOTE_CHARS, MAX_QUOTE_CHARS, compile_pattern, find_line, quote
 from kubesent.diagnosis.schema import ESCALATE, MAX_PROBE_SECONDS, Diagnosis, Remedy, RemedyKind
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import ContainerFacts, Evidence, ProbeFacts
@@ -74,11 +75,11 @@ def probe_failure(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
         return None
     probe_name = kind_match.group(1).lower()
     probe = _probe(facts, probe_name)
-    quote = message.strip()[:300]
+    quoted = quote(message)
 
     def diagnosis(remedy: Remedy, cause: str, confidence: int, *lines: str) -> Diagnosis:
         return Diagnosis(category=Category.PROBE_FAILURE, remedy=remedy, root_cause=cause, confidence=confidence,
-                         evidence=(quote, *lines), source="rule:probe_failure")
+                         evidence=(quoted, *lines), source="rule:probe_failure")
 
     status = _STATUS.search(message)
     if _GRPC_NO_HEALTH.search(message):
@@ -89,7 +90,8 @@ def probe_failure(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     bind_line = find_line(_LOOPBACK_BIND, facts.logs_previous, facts.logs_current) if _REFUSED.search(message) else None
     if bind_line:
         return diagnosis(Remedy(kind=RemedyKind.FIX_COMMAND_OR_ARGS, container=facts.name),
-                         f"{facts.name} listens on the loopback address only ({bind_line[:120]!r}), so the kubelet's "
+                         f"{facts.name} listens on the loopback address only ({bind_line[:INLINE_QUOTE_CHARS]!r}), "
+                         "so the kubelet's "
                          f"{probe_name} probe to the pod IP is refused. Bind to 0.0.0.0 (e.g. --host 0.0.0.0) in the "
                          "command or config.",
                          90, bind_line)
@@ -119,8 +121,9 @@ def probe_failure(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     if _TIMEOUT.search(message) and probe.timeout_seconds <= 1:
         return diagnosis(Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe=probe_name,
                                 probe_timeout_seconds=5),
-                         f"The {probe_name} probe of {facts.name} times out with timeoutSeconds={probe.timeout_seconds}."
-                         " A 1 s timeout fails on any pause (GC, a busy CPU); 5 s is a common setting. If the "
+                         f"The {probe_name} probe of {facts.name} times out with "
+                         f"timeoutSeconds={probe.timeout_seconds}. A 1 s timeout fails on any pause (GC, a busy "
+                         "CPU); 5 s is a common setting. If the "
                          "endpoint is slow because the app is overloaded, fix that instead.", 70)
     return None
 
@@ -138,10 +141,11 @@ def _slow_start(facts: ContainerFacts, probe: ProbeFacts, probe_name: str) -> Di
         seconds = float(started.group(1)) / (1000 if started.group(2).lower() in ("ms", "milliseconds") else 1)
         if seconds <= budget:
             return None
-        delay = min(MAX_PROBE_SECONDS, math.ceil(max(seconds * STARTUP_MARGIN_FACTOR, seconds + STARTUP_MARGIN_SECONDS)))
+        delay = min(MAX_PROBE_SECONDS, math.ceil(bounds.step_ceiling(seconds, factor=STARTUP_MARGIN_FACTOR,
+                                                                     margin=STARTUP_MARGIN_SECONDS)))
         return Diagnosis(
             category=Category.PROBE_FAILURE, confidence=92, source="rule:probe_failure",
-            evidence=(started.group(0)[:300],),
+            evidence=(started.group(0)[:MAX_QUOTE_CHARS],),
             remedy=Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe="liveness",
                           probe_initial_delay_seconds=delay),
             root_cause=(f"{facts.name} needs about {seconds:.0f} s to start, but its liveness probe starts failing "

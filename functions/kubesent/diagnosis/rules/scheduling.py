@@ -7,7 +7,7 @@ Message shape: ``0/3 nodes are available: 3 Insufficient memory, 1 node(s) had u
 from __future__ import annotations
 
 from kubesent.diagnosis.context import RuleContext
-from kubesent.diagnosis.rules.text import compile_pattern
+from kubesent.diagnosis.rules.text import compile_pattern, quote
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis, Remedy, RemedyKind
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import Evidence
@@ -40,14 +40,14 @@ def unschedulable(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     if evidence.category is not Category.UNSCHEDULABLE:
         return None
     message = evidence.event_message
-    quote = message.strip()[:300]
+    quoted = quote(message)
     if any(marker in message for marker in _STORAGE):
-        return Diagnosis(category=Category.UNSCHEDULABLE, remedy=ESCALATE, confidence=85, evidence=(quote,),
+        return Diagnosis(category=Category.UNSCHEDULABLE, remedy=ESCALATE, confidence=85, evidence=(quoted,),
                          source="rule:unschedulable",
                          root_cause="The pod waits for a PersistentVolumeClaim to be bound: a storage provisioning "
                                     "problem, not a pod spec KubeSent can fix.")
     if any(marker in message for marker in _CAPACITY):
-        return Diagnosis(category=Category.UNSCHEDULABLE, remedy=ESCALATE, confidence=80, evidence=(quote,),
+        return Diagnosis(category=Category.UNSCHEDULABLE, remedy=ESCALATE, confidence=80, evidence=(quoted,),
                          source="rule:unschedulable",
                          root_cause="The cluster has no room for the pod (node count or pod limits): add capacity.")
     summary = _SUMMARY.search(message)
@@ -55,10 +55,11 @@ def unschedulable(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     taints = [match.group(1).strip() for match in _TAINT_KEYS.finditer(details)] if "taint" in details else []
     other = [marker for marker, _ in _REASONS if marker in details and marker != "untolerated taint"]
     if taints and all(key.startswith(_NODE_CONDITION_TAINTS) for key in taints) and not other:
-        return Diagnosis(category=Category.UNSCHEDULABLE, remedy=ESCALATE, confidence=88, evidence=(quote,),
+        return Diagnosis(category=Category.UNSCHEDULABLE, remedy=ESCALATE, confidence=88, evidence=(quoted,),
                          source="rule:unschedulable",
-                         root_cause=f"No node can take the pod because the nodes carry {', '.join(sorted(set(taints)))}: "
-                                    "the nodes themselves are unhealthy (not ready, unreachable or under pressure). "
+                         root_cause="No node can take the pod because the nodes carry "
+                                    f"{', '.join(sorted(set(taints)))}: the nodes themselves are unhealthy (not ready, "
+                                    "unreachable or under pressure). "
                                     "Fix the nodes; a toleration would only hide the fault.")
     causes = []
     for marker, text in _REASONS:
@@ -72,6 +73,6 @@ def unschedulable(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
             causes.append(text)
     if not causes:
         return None
-    return Diagnosis(category=Category.UNSCHEDULABLE, confidence=85, evidence=(quote,), source="rule:unschedulable",
+    return Diagnosis(category=Category.UNSCHEDULABLE, confidence=85, evidence=(quoted,), source="rule:unschedulable",
                      remedy=Remedy(kind=RemedyKind.FIX_SCHEDULING, container=evidence.focus_container),
                      root_cause="The scheduler cannot place the pod: " + "; ".join(causes) + ".")
