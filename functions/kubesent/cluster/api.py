@@ -1,7 +1,7 @@
 """The cluster seam: the protocol every cluster backend implements, in plain Python types.
 
-Two implementations: ``cluster.KubeCluster`` (the official client over HTTP) and
-``memory_cluster.MemoryCluster`` (a bundle's objects, for replay). Objects are API-shaped dicts
+Two implementations: ``cluster.kube.KubeCluster`` (the official client over HTTP) and
+``cluster.memory.MemoryCluster`` (a bundle's objects, for replay). Objects are API-shaped dicts
 (camelCase, as ``kubectl get -o json`` prints them). Errors are from ``kubesent.errors``.
 """
 

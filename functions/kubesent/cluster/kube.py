@@ -1,4 +1,4 @@
-"""The official ``kubernetes`` client behind ``cluster_api.Cluster``: the only importer of ``kubernetes``.
+"""The official ``kubernetes`` client behind ``cluster.api.Cluster``: the only importer of ``kubernetes``.
 
 Builds the client from kubeconfig, in-cluster config, an explicit host/CA/token file, or GKE
 (``gke.GkeAccess``). Reads and patches API-shaped JSON (``_preload_content=False``: no model
@@ -44,32 +44,9 @@ def build_api_client(settings: Settings, *, gke_access: Any = None) -> kubernete
     configuration = kubernetes.client.Configuration()
     mode = settings.kube_mode
     if mode == "explicit" or (mode == "auto" and settings.kube_host):
-        configuration.host = settings.kube_host.rstrip("/")
-        if settings.kube_ca_file:
-            configuration.ssl_ca_cert = settings.kube_ca_file
-        if settings.kube_token_file:
-            token_file = settings.kube_token_file
-            configuration.api_key = {"authorization": _read_token(token_file)}
-            configuration.api_key_prefix = {"authorization": "Bearer"}
-            configuration.refresh_api_key_hook = _refresh_from_file(token_file)  # type: ignore[assignment]
+        _configure_explicit(configuration, settings)
     elif mode == "gke":
-        if gke_access is None:
-            from kubesent.cluster import gke  # google-auth only when GKE is the route
-
-            gke_access = gke.GkeAccess(settings.gke_cluster, endpoint_mode=settings.gke_endpoint,
-                                       container_api_endpoint=settings.container_api_endpoint,
-                                       timeout_seconds=settings.kube_timeout_seconds)
-        host, ca_pem = gke_access.endpoint()
-        configuration.host = host
-        if ca_pem:
-            configuration.ssl_ca_cert = _write_ca(ca_pem)
-        configuration.api_key = {"authorization": gke_access.token()}
-        configuration.api_key_prefix = {"authorization": "Bearer"}
-
-        def refresh(config: kubernetes.client.Configuration) -> None:
-            config.api_key = {"authorization": gke_access.token()}
-
-        configuration.refresh_api_key_hook = refresh  # type: ignore[assignment]
+        _configure_gke(configuration, settings, gke_access)
     elif mode == "incluster":
         try:
             kubernetes.config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
@@ -77,25 +54,66 @@ def build_api_client(settings: Settings, *, gke_access: Any = None) -> kubernete
             raise errors.ConfigurationError(f"KUBESENT_KUBE_MODE=incluster but not in a cluster: {exc}") from exc
     elif mode == "kubeconfig":
         try:
-            kubernetes.config.load_kube_config(  # type: ignore[no-untyped-call]
-                context=settings.kube_context or None, client_configuration=configuration)
+            _load_kubeconfig(configuration, settings)
         except (kubernetes.config.ConfigException, OSError) as exc:
             raise errors.ConfigurationError(
                 f"KUBESENT_KUBE_MODE=kubeconfig but no usable kubeconfig: {errors.truncate(str(exc), 160)}") from exc
-    else:  # auto without a host: in-cluster first, then kubeconfig
-        try:
-            kubernetes.config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
-        except kubernetes.config.ConfigException:
-            try:
-                kubernetes.config.load_kube_config(  # type: ignore[no-untyped-call]
-                    context=settings.kube_context or None, client_configuration=configuration)
-            except (kubernetes.config.ConfigException, OSError) as exc:
-                raise errors.ConfigurationError(
-                    "no Kubernetes access: set KUBESENT_KUBE_HOST, or run in a cluster, "
-                    f"or provide a kubeconfig ({errors.truncate(str(exc), 120)})") from exc
+    else:
+        _configure_auto(configuration, settings)
     # Fail fast: Pub/Sub redelivers, so a retry storm inside one invocation only burns its deadline.
     configuration.retries = 0
     return kubernetes.client.ApiClient(configuration)
+
+
+def _configure_explicit(configuration: kubernetes.client.Configuration, settings: Settings) -> None:
+    """A host, an optional CA file and an optional token file (re-read when it rotates)."""
+    configuration.host = settings.kube_host.rstrip("/")
+    if settings.kube_ca_file:
+        configuration.ssl_ca_cert = settings.kube_ca_file
+    if settings.kube_token_file:
+        token_file = settings.kube_token_file
+        configuration.api_key = {"authorization": _read_token(token_file)}
+        configuration.api_key_prefix = {"authorization": "Bearer"}
+        configuration.refresh_api_key_hook = _refresh_from_file(token_file)  # type: ignore[assignment]
+
+
+def _configure_gke(configuration: kubernetes.client.Configuration, settings: Settings, gke_access: Any) -> None:
+    """The GKE control plane's endpoint and CA, and a short-lived token refreshed before each call."""
+    if gke_access is None:
+        from kubesent.cluster import gke  # google-auth only when GKE is the route
+
+        gke_access = gke.GkeAccess(settings.gke_cluster, endpoint_mode=settings.gke_endpoint,
+                                   container_api_endpoint=settings.container_api_endpoint,
+                                   timeout_seconds=settings.kube_timeout_seconds)
+    host, ca_pem = gke_access.endpoint()
+    configuration.host = host
+    if ca_pem:
+        configuration.ssl_ca_cert = _write_ca(ca_pem)
+    configuration.api_key = {"authorization": gke_access.token()}
+    configuration.api_key_prefix = {"authorization": "Bearer"}
+
+    def refresh(config: kubernetes.client.Configuration) -> None:
+        config.api_key = {"authorization": gke_access.token()}
+
+    configuration.refresh_api_key_hook = refresh  # type: ignore[assignment]
+
+
+def _load_kubeconfig(configuration: kubernetes.client.Configuration, settings: Settings) -> None:
+    kubernetes.config.load_kube_config(  # type: ignore[no-untyped-call]
+        context=settings.kube_context or None, client_configuration=configuration)
+
+
+def _configure_auto(configuration: kubernetes.client.Configuration, settings: Settings) -> None:
+    """Auto without a host: in-cluster first, then kubeconfig."""
+    try:
+        kubernetes.config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+    except kubernetes.config.ConfigException:
+        try:
+            _load_kubeconfig(configuration, settings)
+        except (kubernetes.config.ConfigException, OSError) as exc:
+            raise errors.ConfigurationError(
+                "no Kubernetes access: set KUBESENT_KUBE_HOST, or run in a cluster, "
+                f"or provide a kubeconfig ({errors.truncate(str(exc), 120)})") from exc
 
 
 def _read_token(path: str) -> str:
@@ -142,7 +160,7 @@ def _status_message(exc: ApiException) -> str:
 
 
 class KubeCluster:
-    """``cluster_api.Cluster`` over the official client's ``ApiClient``. One instance per function instance.
+    """``cluster.api.Cluster`` over the official client's ``ApiClient``. One instance per function instance.
 
     Requests go through ``ApiClient.param_serialize`` and ``call_api``: the client's own auth, token
     refresh, TLS and connection pool, without the typed model layer.

@@ -1,4 +1,4 @@
-"""An in-memory ``cluster_api.Cluster`` over an incident bundle's objects: replay's cluster.
+"""An in-memory ``cluster.api.Cluster`` over an incident bundle's objects: replay's cluster.
 
 The bundle *is* the cluster (DESIGN.md, replay contract). Patches use a strategic merge limited to
 what ``remedies`` renders (maps merged, lists of named objects merged by ``name``), with the

@@ -1,4 +1,4 @@
-"""Gathering evidence from the cluster in two phases, through ``cluster_api.Reader`` only; never writes.
+"""Gathering evidence from the cluster in two phases, through ``cluster.api.Reader`` only; never writes.
 
 ``identify`` reads the pod and its owners (enough for the incident key); ``complete`` reads the pod's
 events, log tails and config state once the ledger has admitted the incident, so duplicates cost

@@ -1,6 +1,6 @@
 """Evidence: the facts that diagnosis needs and nothing else, as frozen dataclasses. Pure types.
 
-Built by ``gather`` from the cluster (redacted on the way in); read by the rules, the prompt, the
+Built by ``evidence.gather`` from the cluster (redacted on the way in); read by the rules, the prompt, the
 policy and the pipeline. Env values, Secret data and managedFields never enter Evidence.
 """
 

@@ -1,7 +1,7 @@
 """Owner chains and pod templates: which object to patch for a failing pod, and who else manages it.
 
 Pod → ReplicaSet → Deployment, Pod → StatefulSet | DaemonSet, Pod → Job → CronJob, or a bare Pod
-(DESIGN.md principle 5: fix the owner, never the pod). Reads through ``cluster_api.Reader``; pure
+(DESIGN.md principle 5: fix the owner, never the pod). Reads through ``cluster.api.Reader``; pure
 otherwise. Called by ``evidence.gather``; the pure template helpers are in ``evidence.templates``.
 """
 

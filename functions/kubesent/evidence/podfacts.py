@@ -1,6 +1,6 @@
 """Pod facts from API objects: containers, probes, config references, terminations, the owner. Pure.
 
-Turns API-shaped dicts into ``evidence`` dataclasses, redacting every free text on the way in and
+Turns API-shaped dicts into ``evidence.model`` dataclasses, redacting every free text on the way in and
 never keeping an env value (only runtime heap flags are taken out of the options variables).
 Called by ``gather`` and ``classify``.
 """
