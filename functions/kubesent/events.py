@@ -88,7 +88,7 @@ class PodEvent(_Lenient):
     @property
     def container(self) -> str | None:
         """The container named by ``fieldPath`` (``spec.containers{NAME}``), if any."""
-        match = _CONTAINER_FIELD_PATH.match(self.involved_object.field_path)
+        match = _CONTAINER_FIELD_PATH.fullmatch(self.involved_object.field_path)
         return match.group(1) if match else None
 
     @property
@@ -165,9 +165,15 @@ def why_skip(event: PodEvent, *, now: datetime, max_age_seconds: int) -> str | N
         return f"reason {_echo(event.reason)} is not a pod failure KubeSent handles"
     if not event.involved_object.name or not event.namespace:
         return "involvedObject has no name or namespace"
-    if not _NAMESPACE.match(event.namespace) or not _POD_NAME.match(event.involved_object.name) \
+    if not _NAMESPACE.fullmatch(event.namespace) or not _POD_NAME.fullmatch(event.involved_object.name) \
             or ".." in event.involved_object.name:
         return f"involvedObject names no valid pod ({_echo(event.namespace)}/{_echo(event.involved_object.name)})"
+    own_namespace = event.metadata.namespace
+    if own_namespace and event.involved_object.namespace and own_namespace != event.involved_object.namespace:
+        # The API server compares the two only when eventTime is unset: anyone who may create Events in
+        # one namespace could otherwise report on pods in another.
+        return (f"the Event lives in namespace {_echo(own_namespace)} but names a pod in "
+                f"{_echo(event.involved_object.namespace)}: only events from the pod's own namespace count")
     occurred = event.occurred_at
     if occurred is None:
         return "event has no timestamp (lastTimestamp, eventTime, creationTimestamp)"

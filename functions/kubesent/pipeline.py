@@ -18,7 +18,7 @@ from kubesent.diagnosis.base import Diagnoser, ModelReport
 from kubesent.diagnosis.context import RuleContext
 from kubesent.diagnosis.rules import registry
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis
-from kubesent.evidence import annotation, gather
+from kubesent.evidence import annotation, corroborate, gather
 from kubesent.evidence.model import Evidence
 from kubesent.incident import Incident, Outcome
 from kubesent.ledger import IncidentKey, Ledger, Verdict
@@ -132,7 +132,10 @@ class Pipeline:
         counted = total if last is not None and last.remedy == diagnosis.remedy.kind.value else 1.0
         decision = policy.decide(diagnosis, evidence.owner, namespace=evidence.namespace, patch=patch,
                                  settings=self.settings, breaker_open=admitted.admission.verdict is Verdict.BREAKER,
-                                 template_drift=evidence.template_drift, total_factor=counted)
+                                 template_drift=evidence.template_drift, total_factor=counted,
+                                 uncorroborated=corroborate.uncorroborated(
+                                     evidence, category=diagnosis.category, container=diagnosis.remedy.container,
+                                     probe=diagnosis.remedy.probe))
         planned = Outcome(decision.action, decision.reason, diagnosis=diagnosis, report=report, patch=patch,
                           previous=previous)
         if decision.action in WRITING_ACTIONS and patch is not None:

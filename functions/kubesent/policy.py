@@ -129,7 +129,7 @@ def _current_limit(owner: Owner, container: str | None, resource: str) -> str | 
 
 def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[str, Any] | None,
            settings: Settings, breaker_open: bool = False, template_drift: str | None = None,
-           total_factor: float = 1.0) -> Decision:
+           total_factor: float = 1.0, uncorroborated: str | None = None) -> Decision:
     """The one action for this incident, and why."""
     remedy = diagnosis.remedy
     if remedy.kind is RemedyKind.ESCALATE:
@@ -153,6 +153,8 @@ def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[st
         return Decision("proposed", f"namespace {namespace} is not in KUBESENT_NAMESPACES_ALLOW")
     if template_drift:
         return Decision("proposed", f"the failing pod does not match the workload it names: {template_drift}")
+    if uncorroborated:
+        return Decision("proposed", f"only the forwarded event says so: {uncorroborated}")
     sets_limit = (remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and remedy.memory_limit) or (
         remedy.kind is RemedyKind.RAISE_CPU_LIMIT and remedy.cpu_limit)
     if sets_limit and not _current_limit(

@@ -21,7 +21,7 @@ class QuantityError(ValueError):
 
 def parse(text: str) -> float:
     """Value of a quantity in base units (bytes, cores)."""
-    match = _QUANTITY.match(str(text).strip())
+    match = _QUANTITY.fullmatch(str(text).strip())
     if match is None:
         raise QuantityError(f"not a Kubernetes quantity: {str(text)[:40]!r}")
     number, suffix = float(match.group(1)), match.group(2) or ""

@@ -51,9 +51,9 @@ def crc32c(data: bytes) -> int:
 def version_name(name: str) -> str:
     """``projects/P/secrets/S/versions/V``; a bare secret name means its ``latest`` version."""
     name = name.strip()
-    if _SECRET_NAME.match(name):
+    if _SECRET_NAME.fullmatch(name):
         name = f"{name}/versions/latest"
-    if not _VERSION_NAME.match(name):
+    if not _VERSION_NAME.fullmatch(name):
         raise errors.ConfigurationError(
             f"secret name {errors.truncate(name, 120)!r} is not projects/P/secrets/S[/versions/V]")
     return name

@@ -52,7 +52,7 @@ class GkeAccess:
         clock: Callable[[], float] = time.time,
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> None:
-        if not _CLUSTER_NAME.match(cluster):
+        if not _CLUSTER_NAME.fullmatch(cluster):
             raise errors.ConfigurationError("KUBESENT_GKE_CLUSTER must be projects/P/locations/L/clusters/C, "
                                             f"got {errors.truncate(cluster, 120)!r}")
         if endpoint_mode not in ("dns", "ip"):

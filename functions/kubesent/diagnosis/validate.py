@@ -165,21 +165,21 @@ def _first_error(exc: ValidationError) -> str:
 
 def _check_shapes(answer: ModelAnswer) -> None:
     """Every name the model filled in, used by its remedy or not, must look like a name."""
-    if answer.container is not None and not _DNS_LABEL.match(answer.container):
+    if answer.container is not None and not _DNS_LABEL.fullmatch(answer.container):
         raise Refused("container is not a valid container name")
-    if answer.image is not None and not _IMAGE_SHAPE.match(answer.image):
+    if answer.image is not None and not _IMAGE_SHAPE.fullmatch(answer.image):
         raise Refused("image is not a valid image reference")
     for field in ("image_pull_secret", "config_name"):
         value = getattr(answer, field)
-        if value is not None and not _DNS_SUBDOMAIN.match(value):
+        if value is not None and not _DNS_SUBDOMAIN.fullmatch(value):
             raise Refused(f"{field} is not a valid Kubernetes object name")
-    if answer.config_key is not None and not _CONFIG_KEY.match(answer.config_key):
+    if answer.config_key is not None and not _CONFIG_KEY.fullmatch(answer.config_key):
         raise Refused("config_key is not a valid ConfigMap/Secret key")
-    if answer.probe_path is not None and not _PROBE_PATH.match(answer.probe_path):
+    if answer.probe_path is not None and not _PROBE_PATH.fullmatch(answer.probe_path):
         raise Refused("probe_path is not a valid HTTP path")
     for field in ("memory_limit", "cpu_limit"):
         value = getattr(answer, field)
-        if value is not None and not _QUANTITY_SHAPE.match(value):
+        if value is not None and not _QUANTITY_SHAPE.fullmatch(value):
             raise Refused(f"{field} is not a Kubernetes quantity")
 
 
@@ -241,7 +241,7 @@ def split_image(reference: str) -> tuple[str, str, str | None, str | None]:
     ``nginx`` is ``docker.io/library/nginx``; the first path part is a registry only when it has a
     ``.`` or ``:`` or is ``localhost`` (the distribution/reference rule).
     """
-    match = _IMAGE.match(reference)
+    match = _IMAGE.fullmatch(reference)
     if match is None:
         raise Refused("image is not a valid image reference")
     name = match.group("name")

@@ -42,11 +42,11 @@ def identify(reader: Reader, event: PodEvent, *, cluster: str) -> Evidence:
     pod = reader.read(api_version="v1", kind="Pod", namespace=namespace, name=pod_name)
     pod_uid = str(pod.get("metadata", {}).get("uid", ""))
     containers = podfacts.containers(pod)
-    if event.involved_object.uid and pod_uid and event.involved_object.uid != pod_uid \
-            and not any(podfacts.failing(c) for c in containers):
-        # A StatefulSet recreates a pod under the same name; if the new one is healthy, all is well.
-        raise errors.NotFound(f"pod {namespace}/{pod_name} was replaced by a healthy one (uid {pod_uid}, event "
-                              f"for {event.involved_object.uid})")
+    if event.involved_object.uid and pod_uid and event.involved_object.uid != pod_uid:
+        # A StatefulSet recreates a pod under the same name; the new pod reports its own failures.
+        state = "a failing" if any(podfacts.failing(c) for c in containers) else "a healthy"
+        raise errors.NotFound(f"pod {namespace}/{pod_name} was replaced by {state} one (uid {pod_uid}, event "
+                              f"for {event.involved_object.uid}); the new pod's own events count")
     resolution = owners.resolve_owner(reader, pod)
     top = resolution.top
     focus = podfacts.focus(event, containers)
@@ -98,7 +98,13 @@ def _event_facts(item: dict[str, Any]) -> EventFacts:
         count=item["count"] if isinstance(item.get("count"), int) else 1,
         field_path=str((item.get("involvedObject") or {}).get("fieldPath", ""))[:FIELD_PATH_CHARS],
         annotations=redaction.redact_mapping({str(k): str(v)[:ANNOTATION_VALUE_CHARS]
-                                              for k, v in annotations.items()}))
+                                              for k, v in annotations.items()}),
+        reporter=_reporter(item))
+
+
+def _reporter(item: dict[str, Any]) -> str:
+    component = objects.as_dict(item.get("source")).get("component") or item.get("reportingComponent") or ""
+    return str(component)[:EVENT_REASON_CHARS]
 
 
 def _with_logs(reader: Reader, facts: ContainerFacts, *, namespace: str, pod: str, wanted: bool,

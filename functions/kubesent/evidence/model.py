@@ -86,6 +86,8 @@ class EventFacts:
     count: int
     field_path: str
     annotations: dict[str, str]
+    reporter: str = ""
+    """Who reported it: ``source.component`` or ``reportingComponent`` (``kubelet`` for pod failures)."""
 
 
 @dataclass(frozen=True)
