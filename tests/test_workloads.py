@@ -54,8 +54,7 @@ def test_a_replicaset_run_by_an_unknown_controller_is_not_followed():
 def test_an_owner_reference_with_the_wrong_uid_is_not_followed():
     deployment, replica_set, pod = _objects()
     pod = copy.deepcopy(pod)
-    pod["metadata"]["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "memory-hog",
-                                           "uid": "forged", "controller": True}]
+    pod["metadata"]["ownerReferences"][0]["uid"] = "forged"
     found = owners.resolve_owner(MemoryCluster([deployment, replica_set, pod]), pod)
     assert found.top["kind"] == "Pod" and "another uid" in found.unverified
 

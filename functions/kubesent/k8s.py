@@ -20,6 +20,9 @@ PROBE_TIMING_DEFAULTS = {"initialDelaySeconds": 0, "timeoutSeconds": 1, "periodS
 # The handlers a probe may have; exactly one is set.
 PROBE_HANDLERS = ("httpGet", "tcpSocket", "grpc", "exec")
 
+# The projected service-account token volume the ServiceAccount admission plugin adds to every pod.
+TOKEN_VOLUME_PREFIX = "kube-api-access-"
+
 # distribution/reference: an image name's first path part is a registry host only when it has a '.'
 # or a ':' or is 'localhost'; otherwise the image is on Docker Hub.
 DEFAULT_REGISTRY = "docker.io"

@@ -132,7 +132,7 @@ class Pipeline:
         counted = total if last is not None and last.remedy == diagnosis.remedy.kind.value else 1.0
         decision = policy.decide(diagnosis, evidence.owner, namespace=evidence.namespace, patch=patch,
                                  settings=self.settings, breaker_open=admitted.admission.verdict is Verdict.BREAKER,
-                                 template_drift=evidence.template_drift, total_factor=counted,
+                                 template_drift=evidence.drift_for(diagnosis.remedy.container), total_factor=counted,
                                  uncorroborated=corroborate.uncorroborated(
                                      evidence, category=diagnosis.category, container=diagnosis.remedy.container,
                                      probe=diagnosis.remedy.probe))

@@ -189,6 +189,9 @@ def _check_container(answer: ModelAnswer, evidence: Evidence) -> ContainerFacts 
         container = evidence.container(answer.container)
         if container is None:
             raise Refused(f"container {answer.container!r} is not in pod {evidence.pod_name}")
+        if evidence.focus is not None and container.name != evidence.focus.name:
+            # The evidence describes the failing container; a change to another one rests on nothing.
+            raise Refused(f"container {answer.container!r} is not the failing container {evidence.focus.name!r}")
         return container
     if answer.remedy in _CONTAINER_REMEDIES:
         container = evidence.focus

@@ -13,7 +13,7 @@ from typing import Any
 from kubesent import errors, objects, redaction
 from kubesent.cluster.api import Reader
 from kubesent.events import PodEvent
-from kubesent.evidence import classify, owners, podfacts, templates
+from kubesent.evidence import classify, drift, owners, podfacts, templates
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import ContainerFacts, EventFacts, Evidence
 
@@ -64,8 +64,16 @@ def identify(reader: Reader, event: PodEvent, *, cluster: str) -> Evidence:
         template_hash=templates.template_hash(pod, top, proven=resolution.template_hash), events=(),
         event_message=redaction.redact(event.message[:4000]), focus_container=focus,
         category=classify.category(event, containers, focus, pod),
-        template_drift=resolution.unverified or podfacts.template_drift(pod, top, focus),
+        template_drift=resolution.unverified or drift.pod_drift(pod, top),
+        container_drifts={name: why for name in _container_names(pod)
+                          if (why := drift.container_drift(pod, top, name)) is not None},
         pod_spec=podfacts.pruned_pod_spec(pod))
+
+
+def _container_names(pod: dict[str, Any]) -> list[str]:
+    spec = objects.as_dict(pod.get("spec"))
+    return [str(c.get("name")) for section in ("initContainers", "containers")
+            for c in objects.as_list(spec.get(section)) if isinstance(c, dict) and c.get("name")]
 
 
 def complete(reader: Reader, evidence: Evidence, *, log_tail_lines: int, log_limit_bytes: int,

@@ -137,12 +137,18 @@ class Evidence:
     """The pod spec pruned to scheduling, volumes and identity (no containers, no token volume)."""
     template_drift: str | None = None
     """Why the failing pod is not provably an instance of the owner's current template (a forged or
-    unverifiable owner reference, a LimitRange or webhook, a later edit), if it is not. Such
-    incidents are proposed, never patched: the patch would be computed from the wrong facts."""
+    unverifiable owner reference, a pod-level spec that differs), if it is not. Such incidents are
+    proposed, never patched: the patch would be computed from the wrong facts."""
+    container_drifts: dict[str, str] = field(default_factory=dict)
+    """Per container of the pod, why it differs from the owner's template (containers that match are absent)."""
     config_objects: dict[str, bool] = field(default_factory=dict)
     """``Kind/name`` → exists, for every ConfigMap/Secret the pod references (metadata only)."""
     config_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """``Kind/name`` → its keys (names only, never values), for objects that exist."""
+
+    def drift_for(self, container: str | None) -> str | None:
+        """Why a patch of ``container`` (or of the pod template, for None) would rest on the wrong facts."""
+        return self.template_drift or (self.container_drifts.get(container) if container else None)
 
     def container(self, name: str | None) -> ContainerFacts | None:
         for facts in self.containers:

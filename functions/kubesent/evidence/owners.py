@@ -12,10 +12,15 @@ from typing import Any
 
 from kubesent import errors
 from kubesent.cluster.api import Reader
+from kubesent.evidence import templates
 from kubesent.objects import as_dict
 
 FOLLOWED_KINDS = {"ReplicaSet": "apps/v1", "Deployment": "apps/v1", "StatefulSet": "apps/v1",
                   "DaemonSet": "apps/v1", "Job": "batch/v1", "CronJob": "batch/v1"}
+# Which controller kinds may own which objects. A Deployment owns pods only through a ReplicaSet (its
+# controller groups pods by ReplicaSet uid); a pod naming a Deployment directly is not its pod.
+_OWNERS_OF = {"Pod": frozenset({"ReplicaSet", "StatefulSet", "DaemonSet", "Job"}),
+              "ReplicaSet": frozenset({"Deployment"}), "Job": frozenset({"CronJob"})}
 # Owner chains are at most Pod → ReplicaSet → Deployment (or Job → CronJob); more is a loop or a CRD stack.
 MAX_CHAIN = 4
 
@@ -64,6 +69,14 @@ def resolve_owner(reader: Reader, pod: dict[str, Any]) -> Resolution:
         chain.append(f"{kind}/{name}")
         if kind not in FOLLOWED_KINDS:
             return Resolution(chain, current, ref, template_hash)
+        current_kind = str(current.get("kind") or "Pod")
+        if kind not in _OWNERS_OF.get(current_kind, frozenset()):
+            return Resolution(chain, current, ref, template_hash,
+                              unverified=f"a {kind} does not own a {current_kind} directly (a Deployment owns pods "
+                                         "only through a ReplicaSet)")
+        if not ref.get("uid"):
+            return Resolution(chain, current, ref, template_hash,
+                              unverified=f"the pod's reference to {kind} {name} names no uid")
         try:
             owner = reader.read(api_version=FOLLOWED_KINDS[kind], kind=kind, namespace=namespace, name=name)
         except errors.NotFound:
@@ -75,14 +88,33 @@ def resolve_owner(reader: Reader, pod: dict[str, Any]) -> Resolution:
             return Resolution(chain, deployment, None, template_hash,
                               unverified=f"ReplicaSet {name} is gone; the Deployment was found by its name only")
         owner_uid = as_dict(owner.get("metadata")).get("uid")
-        if ref.get("uid") and owner_uid and ref.get("uid") != owner_uid:
+        if ref.get("uid") != owner_uid:
             return Resolution(chain, current, ref, template_hash,
                               unverified=f"the {kind} {name} the pod names has another uid: not its owner")
+        mismatch = _pod_mismatch(pod, owner, first_hop=current is pod)
+        if mismatch is not None:
+            return Resolution(chain, current, ref, template_hash, unverified=mismatch)
         if kind == "ReplicaSet" and current is pod:
             labels = as_dict(as_dict(owner.get("metadata")).get("labels"))
             template_hash = str(labels["pod-template-hash"])[:63] if labels.get("pod-template-hash") else None
         current = owner
     return Resolution(chain, current, None, template_hash)
+
+
+def _pod_mismatch(pod: dict[str, Any], owner: dict[str, Any], *, first_hop: bool) -> str | None:
+    """Why the pod cannot be the owner's: its labels miss the owner's selector, or (for its ReplicaSet)
+    its ``pod-template-hash`` is not the ReplicaSet's. None when it fits."""
+    labels = as_dict(as_dict(pod.get("metadata")).get("labels"))
+    kind, name = owner.get("kind", ""), as_dict(owner.get("metadata")).get("name", "")
+    selector = as_dict(as_dict(owner.get("spec")).get("selector"))
+    # A CronJob selects nothing: its Jobs are its own by their ownerReference (checked by uid).
+    if kind != "CronJob" and not templates.selector_matches(selector, labels):
+        return f"the pod's labels do not match the selector of {kind} {name}"
+    if first_hop and kind == "ReplicaSet":
+        owner_hash = as_dict(as_dict(owner.get("metadata")).get("labels")).get("pod-template-hash")
+        if owner_hash and labels.get("pod-template-hash") != owner_hash:
+            return f"the pod's pod-template-hash is not that of ReplicaSet {name}"
+    return None
 
 
 def _deployment_of_missing_replicaset(reader: Reader, pod: dict[str, Any], *, kind: str,

@@ -11,7 +11,7 @@ import copy
 import re
 from typing import Any
 
-from kubesent import k8s, quantity, redaction
+from kubesent import k8s, redaction
 from kubesent.events import PodEvent
 from kubesent.evidence import templates
 from kubesent.evidence.model import ConfigRef, ContainerFacts, Owner, ProbeFacts, Termination
@@ -157,69 +157,10 @@ def focus(event: PodEvent, containers: tuple[ContainerFacts, ...]) -> str | None
     return regular[0].name if regular else None
 
 
-# Fields of a container that its pod inherits unchanged from the template; a difference means the
-# pod was not stamped from the template the owner has now (or something rewrote it on the way).
-_COMPARED_FIELDS = ("image", "command", "args", "livenessProbe", "readinessProbe", "startupProbe")
-
-
-def template_drift(pod: dict[str, Any], owner: dict[str, Any], container: str | None) -> str | None:
-    """Why the failing container does not match the owner's template, or None when it does."""
-    if owner is pod or owner.get("kind") == "Pod" or container is None:
-        return None
-    found_ours = templates.find_container(pod.get("spec"), container)
-    found_theirs = templates.find_container(templates.template_of(owner).get("spec"), container)
-    if found_ours is None:
-        return None
-    if found_theirs is None:
-        return f"container {container} is not in the {owner.get('kind')}'s template (it was injected into the pod)"
-    ours, theirs = found_ours[1], found_theirs[1]
-    for name in _COMPARED_FIELDS:
-        if _defaulted(name, ours.get(name)) != _defaulted(name, theirs.get(name)):
-            return f"the pod's {name} of container {container} differs from the {owner.get('kind')}'s template"
-    my_resources, template_resources = as_dict(ours.get("resources")), as_dict(theirs.get("resources"))
-    for section in ("limits", "requests"):
-        mine = as_dict(my_resources.get(section))
-        template = as_dict(template_resources.get(section))
-        for resource in set(mine) | set(template):
-            if section == "requests" and resource not in template and _same_quantity(
-                    mine.get(resource), as_dict(template_resources.get("limits")).get(resource)):
-                continue  # the API server defaults a pod's missing request to its limit
-            if not _same_quantity(mine.get(resource), template.get(resource)):
-                return (f"the pod's {section}.{resource} of container {container} ({mine.get(resource) or 'unset'}) "
-                        f"differs from the {owner.get('kind')}'s template ({template.get(resource) or 'unset'}); a "
-                        "LimitRange, a webhook or a later edit set it")
-    return None
-
-
-# The API server's defaults for probes (pkg/apis/core/v1/defaults.go); bundles may show them on one side only.
-_PROBE_DEFAULTS = {"timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}
-
-
-def _defaulted(name: str, value: Any) -> Any:
-    if not name.endswith("Probe") or not isinstance(value, dict):
-        return value
-    probe = {**_PROBE_DEFAULTS, **value}
-    if isinstance(probe.get("httpGet"), dict):
-        probe["httpGet"] = {"scheme": "HTTP", "path": "/", **probe["httpGet"]}
-    return probe
-
-
-def _same_quantity(left: Any, right: Any) -> bool:
-    if left == right:
-        return True
-    if left is None or right is None:
-        return False
-    try:
-        return quantity.parse(str(left)) == quantity.parse(str(right))
-    except quantity.QuantityError:
-        return False
-
-
 # Pod-level fields kept for diagnosis: where it may run, what it mounts, who it runs as.
 _POD_SPEC_FIELDS = ("nodeName", "nodeSelector", "affinity", "tolerations", "topologySpreadConstraints",
                     "priorityClassName", "serviceAccountName", "securityContext", "hostNetwork", "hostPID",
                     "runtimeClassName", "restartPolicy", "terminationGracePeriodSeconds", "imagePullSecrets")
-_TOKEN_VOLUME_PREFIX = "kube-api-access-"
 
 
 def pruned_pod_spec(pod: dict[str, Any]) -> dict[str, Any]:
@@ -229,7 +170,7 @@ def pruned_pod_spec(pod: dict[str, Any]) -> dict[str, Any]:
     pruned: dict[str, Any] = {key: copy.deepcopy(spec[key]) for key in _POD_SPEC_FIELDS if key in spec}
     volumes = []
     for volume in as_list(spec.get("volumes")):
-        if not isinstance(volume, dict) or str(volume.get("name", "")).startswith(_TOKEN_VOLUME_PREFIX):
+        if not isinstance(volume, dict) or str(volume.get("name", "")).startswith(k8s.TOKEN_VOLUME_PREFIX):
             continue
         sources = {key: value for key, value in volume.items() if key != "name"}
         summary: dict[str, Any] = {"name": volume.get("name")}

@@ -69,3 +69,30 @@ def template_managers(obj: dict[str, Any]) -> tuple[str, ...]:
         if fields is not None and entry.get("manager") and entry["manager"] not in managers:
             managers.append(str(entry["manager"]))
     return tuple(managers)
+
+
+def selector_matches(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
+    """A LabelSelector (matchLabels and matchExpressions) against labels. An empty selector matches
+    nothing: apps/v1 and batch/v1 controllers always set one, so none means the object is not shaped
+    like theirs."""
+    match_labels = as_dict(selector.get("matchLabels"))
+    expressions = [e for e in as_list(selector.get("matchExpressions")) if isinstance(e, dict)]
+    if not match_labels and not expressions:
+        return False
+    if any(labels.get(key) != value for key, value in match_labels.items()):
+        return False
+    return all(_expression_matches(expression, labels) for expression in expressions)
+
+
+def _expression_matches(expression: dict[str, Any], labels: dict[str, Any]) -> bool:
+    key, operator = expression.get("key"), expression.get("operator")
+    values = [str(v) for v in as_list(expression.get("values"))]
+    if operator == "In":
+        return key in labels and str(labels[key]) in values
+    if operator == "NotIn":
+        return key not in labels or str(labels[key]) not in values
+    if operator == "Exists":
+        return key in labels
+    if operator == "DoesNotExist":
+        return key not in labels
+    return False
