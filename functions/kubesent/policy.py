@@ -19,14 +19,22 @@ from kubesent.settings import Settings
 
 OPT_OUT_ANNOTATION = "kubesent.dev/auto-remediate"
 # Signs that another controller owns the desired state and would revert (or fight) a live patch.
+# GKE Config Sync marks what it syncs with configmanagement.gke.io/ and configsync.gke.io/ annotations;
+# kapp-controller with kapp.k14s.io/ (FACTS.md §9).
 GITOPS_ANNOTATION_PREFIXES = ("argocd.argoproj.io/", "kustomize.toolkit.fluxcd.io/", "helm.toolkit.fluxcd.io/",
-                              "fleet.cattle.io/", "kubesent.dev/unfollowed-controller")
-GITOPS_LABEL_PREFIXES = ("kustomize.toolkit.fluxcd.io/", "helm.toolkit.fluxcd.io/", "argocd.argoproj.io/")
-GITOPS_MANAGED_BY = ("argocd", "flux", "fluxcd", "kustomize-controller", "helm-controller", "fleet", "spinnaker")
-# Field managers of reconciling controllers (Argo CD, Flux, Rancher Fleet, Spinnaker, controller-runtime
-# operators, whose default manager name is "manager").
-GITOPS_MANAGERS = ("argocd", "kustomize-controller", "helm-controller", "fleet", "flux", "spinnaker", "operator")
+                              "fleet.cattle.io/", "configmanagement.gke.io/", "configsync.gke.io/",
+                              "kapp.k14s.io/", "kubesent.dev/unfollowed-controller")
+GITOPS_LABEL_PREFIXES = ("kustomize.toolkit.fluxcd.io/", "helm.toolkit.fluxcd.io/", "argocd.argoproj.io/",
+                         "configsync.gke.io/", "kapp.k14s.io/")
+GITOPS_MANAGED_BY = ("argocd", "flux", "fluxcd", "kustomize-controller", "helm-controller", "fleet", "spinnaker",
+                     "configmanagement.gke.io", "kapp")
+# Field managers of reconciling controllers (Argo CD, Flux, Rancher Fleet, Spinnaker, Config Sync, kapp,
+# controller-runtime operators, whose default manager name is "manager").
+GITOPS_MANAGERS = ("argocd", "kustomize-controller", "helm-controller", "fleet", "flux", "spinnaker", "operator",
+                   "configsync.gke.io", "kapp")
 GITOPS_MANAGER_NAMES = ("manager",)
+# The opt-out annotation's values that mean "never patch this workload automatically".
+OPT_OUT_VALUES = frozenset({"false", "no", "0", "off"})
 
 
 # Why a workload of a kind KubeSent does not patch live gets a proposal instead.
@@ -51,8 +59,11 @@ def namespace_allowed(namespace: str, settings: Settings) -> bool:
         fnmatch.fnmatchcase(namespace, pattern) for pattern in settings.namespaces_allow)
 
 
-def foreign_controller(owner: Owner) -> str | None:
-    """Why another controller manages this workload's template, or None."""
+def foreign_controller(owner: Owner, *, apply_managers_allowed: tuple[str, ...] = ()) -> str | None:
+    """Why another controller manages this workload's template, or None.
+
+    A server-side-apply manager of the template owns its fields and re-applies them; unless it is a
+    person's tool on the allow-list (``kubectl``), it is a reconciler KubeSent would fight."""
     for key in owner.annotations:
         if key.startswith(GITOPS_ANNOTATION_PREFIXES):
             return f"annotation {key}"
@@ -65,6 +76,10 @@ def foreign_controller(owner: Owner) -> str | None:
         lowered = manager.lower()
         if lowered in GITOPS_MANAGER_NAMES or any(marker in lowered for marker in GITOPS_MANAGERS):
             return f"field manager {manager!r} writes the pod template"
+    for manager in owner.appliers:
+        if manager not in apply_managers_allowed:
+            return (f"field manager {manager!r} owns the pod template by server-side apply "
+                    "(not in KUBESENT_APPLY_MANAGERS_ALLOWED)")
     return None
 
 
@@ -160,12 +175,13 @@ def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[st
     if sets_limit and not _current_limit(
             owner, remedy.container, "memory" if remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT else "cpu"):
         return Decision("proposed", "the workload's template sets no such limit; adding one is a person's choice")
-    controller = foreign_controller(owner)
+    controller = foreign_controller(owner, apply_managers_allowed=settings.apply_managers_allowed)
     if controller is not None:
         return Decision("proposed", f"another controller manages this workload ({controller}); a live patch would "
                                     "be reverted or fought. Fix it in source")
-    if owner.annotations.get(OPT_OUT_ANNOTATION, "").strip().lower() == "false":
-        return Decision("proposed", f"the workload opts out with {OPT_OUT_ANNOTATION}: \"false\"")
+    opt_out = owner.annotations.get(OPT_OUT_ANNOTATION, "").strip().lower()
+    if opt_out in OPT_OUT_VALUES:
+        return Decision("proposed", f"the workload opts out with {OPT_OUT_ANNOTATION}: \"{opt_out}\"")
     if remedy.kind.value not in settings.auto_apply_remedies:
         return Decision("proposed",
                         f"{remedy.kind.value} is never applied automatically (KUBESENT_AUTO_APPLY_REMEDIES)")

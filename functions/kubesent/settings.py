@@ -130,7 +130,12 @@ class Settings(BaseSettings):
     report_topic: str = ""
     """Optional Pub/Sub topic (``projects/P/topics/T``) that receives every audit record."""
 
-    @field_validator("auto_apply_remedies", "namespaces_allow", "namespaces_deny", mode="before")
+    apply_managers_allowed: CommaList = ("kubectl", "kubectl-client-side-apply", "helm", "kubesent")
+    """Server-side-apply field managers that are people's tools, not reconcilers: a template they applied
+    may still be patched. Any other Apply manager of the template makes the workload GitOps-managed."""
+
+    @field_validator("auto_apply_remedies", "namespaces_allow", "namespaces_deny", "apply_managers_allowed",
+                     mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

@@ -10,57 +10,37 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kubesent import replay
-from kubesent.settings import Settings
-
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-WRITES = ("applied", "dry_run")
-Bundle = dict[str, Any]
-
-
-def _bundle(name: str) -> Bundle:
-    return json.loads((SCENARIOS / name / "bundle.json").read_text())
-
-
-def _obj(bundle: Bundle, kind: str) -> dict[str, Any]:
-    return next(o for o in bundle["objects"] if o["kind"] == kind)
-
-
-def _replay(bundle: Bundle) -> dict[str, Any]:
-    settings = Settings(llm="none", ledger="memory", dry_run=False)
-    return replay.replay_line(json.dumps(bundle), settings=settings,
-                              diagnoser=replay.wiring.build_diagnoser(settings), index=1)
+from tests.security.attack import WRITES, Bundle, bundle_of, obj, replay_bundle
 
 
 def _pod_container(bundle: Bundle) -> dict[str, Any]:
-    return _obj(bundle, "Pod")["spec"]["containers"][0]
+    return obj(bundle, "Pod")["spec"]["containers"][0]
 
 
 def _direct_deployment_owner(bundle: Bundle) -> None:
-    deployment = _obj(bundle, "Deployment")
-    _obj(bundle, "Pod")["metadata"]["ownerReferences"] = [{
+    deployment = obj(bundle, "Deployment")
+    obj(bundle, "Pod")["metadata"]["ownerReferences"] = [{
         "apiVersion": "apps/v1", "kind": "Deployment", "name": deployment["metadata"]["name"],
         "uid": deployment["metadata"]["uid"], "controller": True}]
 
 
 def _owner_reference_without_uid(bundle: Bundle) -> None:
-    _obj(bundle, "Pod")["metadata"]["ownerReferences"][0].pop("uid")
+    obj(bundle, "Pod")["metadata"]["ownerReferences"][0].pop("uid")
 
 
 def _labels_outside_the_selector(bundle: Bundle) -> None:
-    labels = _obj(bundle, "Pod")["metadata"]["labels"]
-    for key in list(_obj(bundle, "ReplicaSet")["spec"]["selector"]["matchLabels"]):
+    labels = obj(bundle, "Pod")["metadata"]["labels"]
+    for key in list(obj(bundle, "ReplicaSet")["spec"]["selector"]["matchLabels"]):
         if key != "pod-template-hash":
             labels[key] = "someone-else"
 
 
 def _another_template_hash(bundle: Bundle) -> None:
-    _obj(bundle, "Pod")["metadata"]["labels"]["pod-template-hash"] = "5d8f7c9b6a"
+    obj(bundle, "Pod")["metadata"]["labels"]["pod-template-hash"] = "5d8f7c9b6a"
 
 
 def _another_env(bundle: Bundle) -> None:
@@ -72,11 +52,11 @@ def _another_command(bundle: Bundle) -> None:
 
 
 def _another_service_account(bundle: Bundle) -> None:
-    _obj(bundle, "Pod")["spec"]["serviceAccountName"] = "ci-deployer"
+    obj(bundle, "Pod")["spec"]["serviceAccountName"] = "ci-deployer"
 
 
 def _privileged_security_context(bundle: Bundle) -> None:
-    _obj(bundle, "Pod")["spec"]["securityContext"] = {"runAsUser": 0}
+    obj(bundle, "Pod")["spec"]["securityContext"] = {"runAsUser": 0}
 
 
 ATTACKS: dict[str, Callable[[Bundle], None]] = {
@@ -92,15 +72,15 @@ ATTACKS: dict[str, Callable[[Bundle], None]] = {
 
 
 def test_the_untouched_scenario_is_patched():
-    assert _replay(_bundle("oom-memory-hog"))["action"] == "applied"
+    assert replay_bundle(bundle_of("oom-memory-hog"))["action"] == "applied"
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
 def test_a_forged_pod_never_gets_its_named_owner_patched(attack):
-    bundle = _bundle("oom-memory-hog")
+    bundle = bundle_of("oom-memory-hog")
     ATTACKS[attack](bundle)
 
-    result = _replay(bundle)
+    result = replay_bundle(bundle)
 
     assert result["action"] not in WRITES, result
 
@@ -108,68 +88,68 @@ def test_a_forged_pod_never_gets_its_named_owner_patched(attack):
 def test_the_container_a_remedy_targets_is_the_one_checked_against_the_template():
     """The event names a healthy app container; the OOM-killed one is a sidecar whose image is not the
     template's. The memory rule targets the sidecar, so the sidecar is what must match."""
-    bundle = _bundle("oom-memory-hog")
-    pod, deployment = _obj(bundle, "Pod"), _obj(bundle, "Deployment")
+    bundle = bundle_of("oom-memory-hog")
+    pod, deployment = obj(bundle, "Pod"), obj(bundle, "Deployment")
     sidecar = {"name": "helper", "image": "busybox:1.36", "resources": {"limits": {"memory": "64Mi"}}}
     deployment["spec"]["template"]["spec"]["containers"].append(copy.deepcopy(sidecar))
-    _obj(bundle, "ReplicaSet")["spec"]["template"]["spec"]["containers"].append(copy.deepcopy(sidecar))
+    obj(bundle, "ReplicaSet")["spec"]["template"]["spec"]["containers"].append(copy.deepcopy(sidecar))
     pod["spec"]["containers"].append({**sidecar, "image": "evil.example/helper:latest"})
     status = pod["status"]["containerStatuses"]
     status.append({**copy.deepcopy(status[0]), "name": "helper"})
     status[0].update(state={"running": {"startedAt": "2026-11-20T09:00:00Z"}}, lastState={}, restartCount=0)
     bundle["event"].update(reason="Failed", message="Error: context deadline exceeded")
 
-    result = _replay(bundle)
+    result = replay_bundle(bundle)
 
     assert result["remedy"] == "raise_memory_limit" and result["action"] not in WRITES, result
     assert "helper" in json.dumps(result["patch"]), result
 
 
 def _probe_bundle_without_listed_events() -> Bundle:
-    bundle = _bundle("probe-liveness-kill-backoff")
+    bundle = bundle_of("probe-liveness-kill-backoff")
     bundle["objects"] = [o for o in bundle["objects"] if o["kind"] != "Event"]
     return bundle
 
 
 def test_a_probe_fix_rests_on_the_kubelets_listed_events():
-    assert _replay(_bundle("probe-liveness-kill-backoff"))["action"] == "applied"
+    assert replay_bundle(bundle_of("probe-liveness-kill-backoff"))["action"] == "applied"
     bundle = _probe_bundle_without_listed_events()
     bundle["event"].update(reason="Unhealthy", message=_unhealthy_message())
 
-    result = _replay(bundle)
+    result = replay_bundle(bundle)
 
     assert result["action"] not in WRITES, result
 
 
 def _unhealthy_message() -> str:
-    bundle = _bundle("probe-liveness-kill-backoff")
+    bundle = bundle_of("probe-liveness-kill-backoff")
     return next(o["message"] for o in bundle["objects"] if o["kind"] == "Event" and o["reason"] == "Unhealthy")
 
 
 def test_an_event_from_another_namespace_is_ignored():
-    bundle = _bundle("oom-memory-hog")
+    bundle = bundle_of("oom-memory-hog")
     bundle["event"]["metadata"]["namespace"] = "attacker"
     bundle["event"]["eventTime"] = bundle["event"]["lastTimestamp"]
 
-    result = _replay(bundle)
+    result = replay_bundle(bundle)
 
     assert result["action"] == "ignored" and "namespace" in result["root_cause"], result
 
 
 def test_an_event_about_another_pod_uid_is_ignored():
-    bundle = _bundle("oom-memory-hog")
+    bundle = bundle_of("oom-memory-hog")
     bundle["event"]["involvedObject"]["uid"] = "00000000-0000-0000-0000-000000000000"
 
-    result = _replay(bundle)
+    result = replay_bundle(bundle)
 
     assert result["action"] == "ignored" and "uid" in result["root_cause"], result
 
 
 @pytest.mark.parametrize("namespace", ["kube-system\n", "demo\n", " demo"])
 def test_a_namespace_with_trailing_characters_is_no_namespace(namespace):
-    bundle = _bundle("oom-memory-hog")
+    bundle = bundle_of("oom-memory-hog")
     bundle["event"]["involvedObject"]["namespace"] = namespace
 
-    result = _replay(bundle)
+    result = replay_bundle(bundle)
 
     assert result["action"] == "ignored" and "valid pod" in result["root_cause"], result

@@ -106,6 +106,9 @@ class Owner:
     """Field managers that have written the pod template (from managedFields)."""
     template: dict[str, Any]
     """The pod template spec currently on the owner (what a patch changes), without env values."""
+    appliers: tuple[str, ...] = ()
+    """Of those managers, the ones that wrote it with server-side apply (``operation: Apply``): they own
+    those fields and re-apply them, so a live patch is reverted or conflicts."""
 
 
 @dataclass(frozen=True)

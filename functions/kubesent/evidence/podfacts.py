@@ -38,7 +38,8 @@ def owner_facts(top: dict[str, Any], unfollowed: dict[str, Any] | None) -> Owner
         namespace=str(meta.get("namespace", "")), name=str(meta.get("name", "")), uid=str(meta.get("uid", "")),
         resource_version=str(meta.get("resourceVersion", "")),
         labels={str(k): str(v) for k, v in (meta.get("labels") or {}).items()},
-        annotations=annotations, managers=templates.template_managers(top), template=template)
+        annotations=annotations, managers=templates.template_managers(top),
+        appliers=templates.template_managers(top, operation="Apply"), template=template)
 
 
 def _termination(state: dict[str, Any] | None) -> Termination | None:

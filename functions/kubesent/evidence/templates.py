@@ -56,12 +56,13 @@ def template_hash(pod: dict[str, Any], owner: dict[str, Any], *, proven: str | N
     return hashlib.sha256(canonical.encode()).hexdigest()[:10]
 
 
-def template_managers(obj: dict[str, Any]) -> tuple[str, ...]:
-    """Field managers that have written the pod template (or a Pod's spec)."""
+def template_managers(obj: dict[str, Any], *, operation: str | None = None) -> tuple[str, ...]:
+    """Field managers that have written the pod template (or a Pod's spec); only those whose write was
+    ``operation`` (``Apply`` for server-side apply) when given."""
     path = template_path(str(obj.get("kind", "")))
     managers: list[str] = []
     for entry in (obj.get("metadata") or {}).get("managedFields") or []:
-        if not isinstance(entry, dict):
+        if not isinstance(entry, dict) or (operation is not None and entry.get("operation") != operation):
             continue
         fields: Any = entry.get("fieldsV1") or {}
         for part in path or ("spec",):
