@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kubesent import quantity
 from kubesent.objects import as_dict
 
 # The workloads whose pod template KubeSent may patch live. A Job's template is immutable, a bare Pod's
@@ -49,6 +50,9 @@ def probe_timing(probe: dict[str, Any], field: str) -> int:
 
 
 def container_limit(container: dict[str, Any], resource: str) -> str | None:
-    """``resources.limits[resource]`` of a container dict as written, or None when unset."""
+    """``resources.limits[resource]`` of a container dict as written, or None when there is no limit:
+    unset, or zero, which the API accepts and which means no limit."""
     value = as_dict(as_dict(container.get("resources")).get("limits")).get(resource)
-    return str(value) if value else None
+    if not value or quantity.is_zero(str(value)):
+        return None
+    return str(value)

@@ -114,8 +114,13 @@ class Pipeline:
         except errors.ClusterRefused as exc:
             return Outcome("escalated", f"KubeSent cannot read the pod's events or logs: {exc}")
         admitted = Incident(evidence=evidence, key=admitted.key, admission=admitted.admission)
-        diagnosis, report = self._diagnose(evidence, admitted.key, now)
-        return self._decide(admitted, diagnosis, report, now)
+        try:
+            diagnosis, report = self._diagnose(evidence, admitted.key, now)
+            return self._decide(admitted, diagnosis, report, now)
+        except quantity.QuantityError as exc:
+            # A malformed quantity in a template or an annotation is a fact for a person, not a crash that
+            # Pub/Sub would retry into the dead-letter topic.
+            return Outcome("escalated", f"KubeSent cannot read a quantity it needs: {exc}")
 
     def _decide(self, admitted: Incident, diagnosis: Diagnosis, report: ModelReport | None,
                 now: datetime) -> Outcome:

@@ -31,6 +31,15 @@ def parse(text: str) -> float:
     return value
 
 
+def is_zero(text: str) -> bool:
+    """True for a quantity that reads as zero (``"0"``, ``"0Mi"``). As a limit it means no limit at all
+    (kubernetes/kubernetes#70017): "raising" it would be a cut."""
+    try:
+        return parse(text) == 0
+    except QuantityError:
+        return False
+
+
 def parse_bytes(text: str) -> int:
     """Memory quantity in bytes, rounded up."""
     return math.ceil(parse(text))

@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from kubesent import quantity
+
 # The remedies that may ever be applied without a person (DESIGN.md contract).
 DEFAULT_AUTO_APPLY = ("raise_memory_limit", "raise_cpu_limit", "fix_probe")
 # Control-plane namespaces: never touched, even in a proposal's patch.
@@ -133,6 +135,16 @@ class Settings(BaseSettings):
     apply_managers_allowed: CommaList = ("kubectl", "kubectl-client-side-apply", "helm", "kubesent")
     """Server-side-apply field managers that are people's tools, not reconcilers: a template they applied
     may still be patched. Any other Apply manager of the template makes the workload GitOps-managed."""
+
+    @field_validator("memory_ceiling", "cpu_ceiling")
+    @classmethod
+    def _a_quantity(cls, value: str) -> str:
+        try:
+            if quantity.parse(value) > 0:
+                return value
+        except quantity.QuantityError:
+            pass
+        raise ValueError(f"{value!r} is not a positive Kubernetes quantity (e.g. 4Gi, 2500m)")
 
     @field_validator("auto_apply_remedies", "namespaces_allow", "namespaces_deny", "apply_managers_allowed",
                      mode="before")

@@ -221,8 +221,8 @@ def _check_raise(limit: str | None, *, resource: str, container: ContainerFacts 
     if not limit:
         raise Refused(f"{kind} without {resource}_limit")
     current_text = facts.limits.get(resource)
-    if not current_text:
-        raise Refused(f"container {facts.name} has no {resource} limit to raise")
+    if not current_text or quantity.is_zero(current_text):
+        raise Refused(f"container {facts.name} has no {resource} limit to raise (a limit of 0 means none)")
     ceiling_text = settings.memory_ceiling if resource == "memory" else settings.cpu_ceiling
     try:
         current, wanted = parse_quantity(current_text), parse_quantity(limit)

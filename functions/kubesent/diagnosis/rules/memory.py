@@ -120,9 +120,11 @@ def _read_kill(facts: ContainerFacts) -> _Kill | Diagnosis:
               f"restarts={facts.restart_count}")
     limit_text = facts.limits.get("memory")
     unread = _Kill(facts, exit_code, quoted, limit_text or "", 0, 0)
-    if not limit_text:
-        return unread.escalate(f"Container {facts.name} was OOM-killed with no memory limit: the node or the pod's "
-                               "cgroup ran out of memory. Set a memory request and limit from observed usage.")
+    if not limit_text or quantity.is_zero(limit_text):
+        written = f" (its limit is {limit_text!r}, which means none)" if limit_text else ""
+        return unread.escalate(f"Container {facts.name} was OOM-killed with no memory limit{written}: the node or "
+                               "the pod's cgroup ran out of memory. Set a memory request and limit from observed "
+                               "usage.")
     try:
         limit = quantity.parse_bytes(limit_text)
         request = quantity.parse_bytes(facts.requests.get("memory", "0") or "0")
@@ -244,6 +246,14 @@ def heap_exhausted(evidence: Evidence, context: RuleContext) -> Diagnosis | None
                      confidence=85, evidence=(line,), source="rule:heap_exhausted")
 
 
+def _below(limit: str, floor_bytes: int) -> bool:
+    """The limit is under ``floor_bytes``; a limit that cannot be read counts as below (it is replaced)."""
+    try:
+        return quantity.parse_bytes(limit) < floor_bytes
+    except quantity.QuantityError:
+        return True
+
+
 def _injected(evidence: Evidence, name: str) -> bool:
     """The container is in the pod but not in the owner's template (a mesh sidecar, say)."""
     spec = objects.as_dict(evidence.owner.template.get("spec"))
@@ -290,7 +300,7 @@ def evicted(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
             new_request = min(bounds.needed_memory_bytes(used), context.memory_ceiling_bytes)
             limit = facts.limits.get("memory")
             new_limit = None
-            if limit and quantity.parse_bytes(limit) < new_request:
+            if limit and _below(limit, new_request):
                 new_limit = quantity.format_bytes(new_request)
             return Diagnosis(
                 category=Category.EVICTED,
