@@ -29,8 +29,11 @@ def _diagnosis(remedy: Remedy, confidence: int = 95, **changes) -> Diagnosis:
 
 def _decide(diagnosis, owner=None, **kwargs):
     settings = kwargs.pop("settings", Settings(dry_run=False))
-    return policy.decide(diagnosis, owner or _owner(), namespace="shop", patch=kwargs.pop("patch", PATCH),
-                         settings=settings, **kwargs)
+    patch = kwargs.pop("patch", PATCH)
+    checks = policy.Checks(**{"breaker_open": False, "template_drift": None, "total_factor": 1.0,
+                              "uncorroborated": None, **kwargs})
+    return policy.decide(diagnosis, owner or _owner(), namespace="shop", patch=patch, settings=settings,
+                         checks=checks)
 
 
 MEMORY = Remedy(kind=RemedyKind.RAISE_MEMORY_LIMIT, container="app", memory_limit="356Mi")
@@ -52,6 +55,7 @@ def test_dry_run_is_the_default():
     ({"owner": _owner(managers=("argocd-controller",))}, "argocd-controller"),
     ({"template_drift": "the pod's image differs"}, "does not match"),
     ({"breaker_open": True}, "circuit breaker"),
+    ({"uncorroborated": "no probe failure is among the kubelet's events"}, "only the forwarded event"),
     ({"patch": None}, "needs a person"),
 ])
 def test_each_guard_turns_an_apply_into_a_proposal(kwargs, fragment):
@@ -96,7 +100,9 @@ def test_probe_port_or_path_changes_are_proposals():
 
 def test_non_allowed_namespaces_are_proposals():
     decision = policy.decide(_diagnosis(MEMORY), _owner(), namespace="kube-system", patch=PATCH,
-                             settings=Settings(dry_run=False))
+                             settings=Settings(dry_run=False),
+                             checks=policy.Checks(breaker_open=False, template_drift=None, total_factor=1.0,
+                                                  uncorroborated=None))
     assert decision.action == "proposed"
 
 

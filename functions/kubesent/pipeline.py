@@ -135,16 +135,18 @@ class Pipeline:
         # The first raise is bounded by the per-step rule alone (the VPA's +100Mi is ×11 on a 10Mi limit);
         # the total cap stops the raises after it.
         counted = total if last is not None and last.remedy == diagnosis.remedy.kind.value else 1.0
+        checks = policy.Checks(
+            breaker_open=admitted.admission.verdict is Verdict.BREAKER,
+            template_drift=evidence.drift_for(diagnosis.remedy.container), total_factor=counted,
+            uncorroborated=corroborate.uncorroborated(evidence, category=diagnosis.category,
+                                                      container=diagnosis.remedy.container,
+                                                      probe=diagnosis.remedy.probe))
         decision = policy.decide(diagnosis, evidence.owner, namespace=evidence.namespace, patch=patch,
-                                 settings=self.settings, breaker_open=admitted.admission.verdict is Verdict.BREAKER,
-                                 template_drift=evidence.drift_for(diagnosis.remedy.container), total_factor=counted,
-                                 uncorroborated=corroborate.uncorroborated(
-                                     evidence, category=diagnosis.category, container=diagnosis.remedy.container,
-                                     probe=diagnosis.remedy.probe))
+                                 settings=self.settings, checks=checks)
         planned = Outcome(decision.action, decision.reason, diagnosis=diagnosis, report=report, patch=patch,
                           previous=previous)
         if decision.action in WRITING_ACTIONS and patch is not None:
-            return self.writer.write(admitted, planned, total_factor=total, now=now)
+            return self.writer.write(admitted, planned, checks=checks, total_factor=total, now=now)
         return planned
 
     def _diagnose(self, evidence: Evidence, key: IncidentKey, now: datetime) -> tuple[Diagnosis, ModelReport | None]:

@@ -50,6 +50,21 @@ class Decision:
     reason: str
 
 
+@dataclass(frozen=True)
+class Checks:
+    """What the policy needs to know besides the diagnosis and the workload. Every field is required, so
+    no caller (a retry after a conflict, an approval) can decide with a check left out."""
+
+    breaker_open: bool
+    """The circuit breaker holds automatic remediation (this namespace or the cluster)."""
+    template_drift: str | None
+    """Why the failing pod is not provably the workload's (owner proof, drift), if it is not."""
+    total_factor: float
+    """How far KubeSent's raises, this one included, take the limit from its value before the first."""
+    uncorroborated: str | None
+    """Why the failure is not in the pod's status or the kubelet's listed events, if it is not."""
+
+
 def namespace_denied(namespace: str, settings: Settings) -> bool:
     return any(fnmatch.fnmatchcase(namespace, pattern) for pattern in settings.namespaces_deny)
 
@@ -143,10 +158,10 @@ def _current_limit(owner: Owner, container: str | None, resource: str) -> str | 
 
 
 def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[str, Any] | None,
-           settings: Settings, breaker_open: bool = False, template_drift: str | None = None,
-           total_factor: float = 1.0, uncorroborated: str | None = None) -> Decision:
+           settings: Settings, checks: Checks) -> Decision:
     """The one action for this incident, and why."""
     remedy = diagnosis.remedy
+    total_factor, template_drift, uncorroborated = checks.total_factor, checks.template_drift, checks.uncorroborated
     if remedy.kind is RemedyKind.ESCALATE:
         return Decision("escalated", "no safe fix: " + diagnosis.root_cause)
     bound = _within_bounds(diagnosis, owner, settings)
@@ -195,7 +210,7 @@ def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[st
     if diagnosis.confidence < settings.confidence_threshold:
         return Decision("proposed", f"confidence {diagnosis.confidence} is below the threshold "
                                     f"{settings.confidence_threshold}")
-    if breaker_open:
+    if checks.breaker_open:
         return Decision("proposed", "circuit breaker open: many workloads are failing at once, which points to a "
                                     "systemic fault; automatic remediation is paused")
     if settings.dry_run:

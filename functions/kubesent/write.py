@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from kubesent import errors, policy, remedies
-from kubesent.audit import WRITING_ACTIONS
+from kubesent.audit import WRITING_ACTIONS, Action
 from kubesent.cluster.api import Cluster
 from kubesent.diagnosis.schema import Diagnosis
-from kubesent.evidence import annotation, podfacts
+from kubesent.evidence import annotation, drift, podfacts
 from kubesent.incident import Incident, Outcome
 from kubesent.ledger import Ledger, Remediation
 from kubesent.settings import Settings
@@ -31,7 +31,8 @@ class SafeWriter:
         self.cluster = cluster
         self.ledger = ledger
 
-    def write(self, incident: Incident, planned: Outcome, *, total_factor: float, now: datetime) -> Outcome:
+    def write(self, incident: Incident, planned: Outcome, *, checks: policy.Checks, total_factor: float,
+              now: datetime) -> Outcome:
         """Carry out a planned ``applied`` or ``dry_run``; the outcome says what really happened."""
         diagnosis, patch = planned.diagnosis, planned.patch
         assert diagnosis is not None and patch is not None and planned.action in WRITING_ACTIONS
@@ -55,7 +56,7 @@ class SafeWriter:
                     raise errors.ClusterUnavailable(f"the workload kept changing under KubeSent: {exc}") from exc
                 fresh_owner = self.cluster.read(**target)
                 body["metadata"]["resourceVersion"] = (fresh_owner.get("metadata") or {}).get("resourceVersion", "")
-                redecided = self._redecide(diagnosis, patch, fresh_owner, namespace=evidence.namespace)
+                redecided = self._redecide(incident, diagnosis, patch, fresh_owner, checks=checks)
                 if redecided is not None:
                     return replace(outcome, action=redecided[0], reason=redecided[1])
             except errors.ClusterRefused as exc:
@@ -76,13 +77,32 @@ class SafeWriter:
                                  reason=diagnosis.root_cause)
         return {annotation.LAST_REMEDIATION: note, annotation.INCIDENT: incident.key.id}
 
-    def _redecide(self, diagnosis: Diagnosis, patch: dict[str, Any], fresh_owner: dict[str, Any], *,
-                  namespace: str) -> tuple[Any, str] | None:
-        """After a 409: (action, reason) when the changed workload stops the write, None to try again."""
+    def _redecide(self, incident: Incident, diagnosis: Diagnosis, patch: dict[str, Any],
+                  fresh_owner: dict[str, Any], *, checks: policy.Checks) -> tuple[Action, str] | None:
+        """After a 409: (action, reason) when the changed workload stops the write, None to try again.
+
+        Every check runs again on the changed workload: the failing pod must still match its template
+        (a new image or command means the evidence no longer describes it), and the total cap is
+        recomputed from the new limit. The breaker and the corroboration are facts of the incident."""
+        evidence = incident.evidence
         refreshed = podfacts.owner_facts(fresh_owner, None)
+        if refreshed.uid != evidence.owner.uid:
+            return "escalated", "after a conflict: the workload was deleted and re-created while KubeSent wrote to it"
         if remedies.already_satisfied(diagnosis.remedy, refreshed) or remedies.is_noop(patch, refreshed):
             return "ignored", "the workload changed meanwhile and already has this fix"
-        decision = policy.decide(diagnosis, refreshed, namespace=namespace, patch=patch, settings=self.settings)
+        try:
+            pod = self.cluster.read(api_version="v1", kind="Pod", namespace=evidence.namespace,
+                                    name=evidence.pod_name)
+        except errors.NotFound:
+            return "ignored", "after a conflict: the failing pod is gone"
+        template_drift = (evidence.template_drift or drift.pod_drift(pod, fresh_owner)
+                          or drift.container_drift(pod, fresh_owner, diagnosis.remedy.container))
+        last = self.ledger.last_remediation(incident.key)
+        total = remedies.total_factor(diagnosis.remedy, refreshed, last)
+        counted = total if last is not None and last.remedy == diagnosis.remedy.kind.value else 1.0
+        decision = policy.decide(diagnosis, refreshed, namespace=evidence.namespace, patch=patch,
+                                 settings=self.settings,
+                                 checks=replace(checks, template_drift=template_drift, total_factor=counted))
         if decision.action not in WRITING_ACTIONS:
             return decision.action, "after a conflict: " + decision.reason
         return None
