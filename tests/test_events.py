@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from kubesent import errors, events
 
-from tests.conftest import load_scenario
+from tests.support.scenarios import load_scenario
 
 NOW = datetime(2026, 11, 20, 10, 0, 30, tzinfo=timezone.utc)
 

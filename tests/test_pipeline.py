@@ -9,7 +9,8 @@ import pytest
 from kubesent import errors, events
 
 from local_emulator.kube_sandbox import KubeSandbox
-from tests.conftest import PipelineFactory, event_at, load_scenario
+from tests.support.pipelines import PipelineFactory
+from tests.support.scenarios import event_at, load_scenario
 
 
 def _deployment(sandbox: KubeSandbox, name: str, namespace: str = "demo") -> dict:

@@ -12,7 +12,7 @@ import pytest
 from kubesent import replay
 from kubesent.settings import Settings
 
-from tests.conftest import SCENARIOS
+from tests.support.scenarios import SCENARIOS
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = sorted(p.name for p in SCENARIOS.iterdir() if (p / "expected.json").exists())

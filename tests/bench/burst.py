@@ -19,7 +19,8 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.bench.common import GOOD_MODEL_ANSWER, TRACEBACK, Figure, event_at, load_scenario, median, unexplained_crash
+from tests.bench.common import Figure, median, scenario_bundle
+from tests.support.scenarios import GOOD_MODEL_ANSWER, TRACEBACK, event_at, unexplained_crash
 
 PODS = 50
 EVENTS = 1000
@@ -155,10 +156,10 @@ def run() -> list[Figure]:
         stack_started = time.perf_counter()
         with Stack(options) as stack:
             start_s = time.perf_counter() - stack_started
-            oom = load_scenario("oom-memory-hog")
+            oom = scenario_bundle("oom-memory-hog")
             rules = _burst(stack, oom, "memory-hog")
             rules_model_calls = fake.count
-            crash = unexplained_crash(load_scenario("crashloop-command"), TRACEBACK)
+            crash = unexplained_crash(scenario_bundle("crashloop-command"), TRACEBACK)
             model = _burst(stack, crash, "crashloop-command")
             model_calls = fake.count - rules_model_calls
             ceiling = _transport_ceiling(stack, _payloads(oom, [{"metadata": {"name": f"noop-{i}", "uid": str(i)}}

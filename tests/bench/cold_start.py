@@ -16,7 +16,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from tests.bench.common import FUNCTIONS, ROOT, Figure, event_at, load_scenario, median
+from tests.bench.common import FUNCTIONS, ROOT, Figure, median, scenario_bundle
+from tests.support.scenarios import event_at
 
 ROUNDS = 7
 CHILD = ROOT / "tests" / "bench" / "_cold_child.py"
@@ -59,7 +60,7 @@ def _one(mode: str, event: dict[str, Any], env: dict[str, str], functions: Path 
 def run() -> list[Figure]:
     from local_emulator.kube_sandbox import KubeSandbox
 
-    bundle = load_scenario("oom-memory-hog")
+    bundle = scenario_bundle("oom-memory-hog")
     runs: dict[str, list[dict[str, Any]]] = {"function": [], "baseline": [], "bare": []}
     with KubeSandbox() as sandbox:
         sandbox.load_bundle(bundle)

@@ -14,15 +14,8 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from tests.bench.common import (
-    GOOD_MODEL_ANSWER,
-    TRACEBACK,
-    Figure,
-    event_at,
-    load_scenario,
-    percentile,
-    unexplained_crash,
-)
+from tests.bench.common import Figure, percentile, scenario_bundle
+from tests.support.scenarios import GOOD_MODEL_ANSWER, TRACEBACK, event_at, unexplained_crash
 
 ITERATIONS = 200
 WARMUP = 10
@@ -95,8 +88,8 @@ def run() -> list[Figure]:
         # each answer ~40 ms (measured: 60 ms vs 8.5 ms per model-path event). The real API does not.
         fake.set_default(ScriptedResponse(body=candidate_response(json.dumps(GOOD_MODEL_ANSWER))))
         now = datetime.now(timezone.utc)
-        oom = load_scenario("oom-memory-hog")
-        crash = unexplained_crash(load_scenario("crashloop-command"), TRACEBACK)
+        oom = scenario_bundle("oom-memory-hog")
+        crash = unexplained_crash(scenario_bundle("crashloop-command"), TRACEBACK)
         sandbox.load_bundle(oom)
         sandbox.load_bundle(crash)
         settings = Settings(kube_mode="explicit", kube_host=sandbox.url, ledger="memory", llm="none",

@@ -335,22 +335,3 @@ def bundle(bundle_id: str, event: dict[str, Any], objects: list[dict[str, Any]],
 
 
 # A crash the rules leave to the model, shared by the Gemini tests and the benchmarks.
-TRACEBACK = ("Traceback (most recent call last):\n  File \"/srv/app.py\", line 41, in <module>\n"
-             "    shards = load_shard_map()\nValueError: shard map has 0 entries\n")
-GOOD_MODEL_ANSWER = {"category": "crash_loop", "root_cause": "The app exits because its shard map is empty; "
-                     "start it with --shards pointing at the shard map.",
-                     "remedy": "fix_command_or_args", "container": "worker", "confidence": 80,
-                     "evidence": ["ValueError: shard map has 0 entries"]}
-
-
-def unexplained_crash(bundle: dict[str, Any], log: str) -> dict[str, Any]:
-    """crashloop-command without its command override and with an app traceback: the rules leave it to the
-    model."""
-    bundle = copy.deepcopy(bundle)
-    for obj in bundle["objects"]:
-        spec = obj.get("spec", {}).get("template", {}).get("spec") or (obj.get("spec") if obj["kind"] == "Pod" else None)
-        for container in (spec or {}).get("containers", []):
-            container.pop("command", None), container.pop("args", None)
-    key = next(iter(bundle["logs"]))
-    bundle["logs"][key]["previous"] = log
-    return bundle
