@@ -1,4 +1,4 @@
-"""Shared fixtures: a running Kubernetes API sandbox, scenario bundles, a pipeline wired to both.
+"""Shared fixtures: a clean environment, a running Kubernetes API sandbox, scenario bundles, a pipeline wired to both.
 
 Fixtures only; the helpers they use live in ``tests/support/`` and tests import them from there.
 Integration tests use the real ``kubernetes`` client over HTTP against the sandbox (never mocks).
@@ -6,6 +6,7 @@ Integration tests use the real ``kubernetes`` client over HTTP against the sandb
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
@@ -19,6 +20,25 @@ from local_emulator import gcloud_emulators
 from local_emulator.kube_sandbox import KubeSandbox
 from tests.support.pipelines import PipelineFactory
 from tests.support.scenarios import event_at, load_scenario
+
+# Read by Settings or by the Google clients; a value left in a developer's shell would change what a test sees.
+# Fixtures that need one (firestore_env, a test's own monkeypatch.setenv) set it after this clean-up runs.
+AMBIENT_VARIABLES = ("GEMINI_API_KEY", "FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts without KUBESENT_* and the ambient Google variables.
+
+    Autouse fixtures are set up before the other function-scoped fixtures a test asks for, and they all share one
+    ``monkeypatch``, so a fixture that sets a variable deliberately still wins and everything is restored after.
+    ``live`` tests keep GEMINI_API_KEY: it is what they are for.
+    """
+    keep = {"GEMINI_API_KEY"} if request.node.get_closest_marker("live") else set()
+    for name in list(os.environ):
+        if name.startswith("KUBESENT_") or (name in AMBIENT_VARIABLES and name not in keep):
+            monkeypatch.delenv(name)
+
 
 @pytest.fixture()
 def sandbox() -> Iterator[KubeSandbox]:
