@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +66,10 @@ def run() -> list[Figure]:
         sandbox.load_bundle(bundle)
         env = _env(sandbox.url)
         for mode in runs:  # warm the page cache and __pycache__; not counted
-            _one(mode, event_at(bundle, datetime.now(timezone.utc)), env)
+            _one(mode, event_at(bundle, datetime.now(UTC)), env)
         for _ in range(ROUNDS):
             for mode in runs:
-                runs[mode].append(_one(mode, event_at(bundle, datetime.now(timezone.utc)), env))
+                runs[mode].append(_one(mode, event_at(bundle, datetime.now(UTC)), env))
 
     def med(mode: str, key: str) -> float:
         return median([r[key] for r in runs[mode]])

@@ -52,7 +52,8 @@ def unexplained_crash(bundle: dict[str, Any], log: str) -> dict[str, Any]:
     model."""
     bundle = copy.deepcopy(bundle)
     for obj in bundle["objects"]:
-        spec = obj.get("spec", {}).get("template", {}).get("spec") or (obj.get("spec") if obj["kind"] == "Pod" else None)
+        pod_spec = obj.get("spec") if obj["kind"] == "Pod" else None
+        spec = obj.get("spec", {}).get("template", {}).get("spec") or pod_spec
         for container in (spec or {}).get("containers", []):
             container.pop("command", None), container.pop("args", None)
     key = next(iter(bundle["logs"]))
