@@ -41,7 +41,7 @@ typecheck: $(VENV)/.installed
 	$(PY) -m mypy functions
 
 corpus: $(VENV)/.installed
-	$(PY) -m tests.scenarios.catalog
+	$(PY) -m tests.scenarios.corpus
 
 sandbox: $(VENV)/.installed
 	$(PY) -m local_emulator.kube_sandbox --host 127.0.0.1 --port 8001

@@ -1,48 +1,43 @@
-"""Shared fixtures: a running Kubernetes API sandbox, scenario bundles, and a pipeline wired to both.
+"""Shared fixtures: a clean environment, a running Kubernetes API sandbox, scenario bundles, a pipeline wired to both.
 
+Fixtures only; the helpers they use live in ``tests/support/`` and tests import them from there.
 Integration tests use the real ``kubernetes`` client over HTTP against the sandbox (never mocks).
 """
 
 from __future__ import annotations
 
-import copy
-import json
+import os
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from kubesent import events
-from kubesent.cluster.kube import KubeCluster, build_api_client
-from kubesent.diagnosis.base import Diagnoser, NullDiagnoser
-from kubesent.ledger.memory import MemoryLedger
-from kubesent.pipeline import Pipeline
-from kubesent.settings import Settings
-from kubesent.wiring import ledger_settings
 
 from local_emulator import gcloud_emulators
 from local_emulator.kube_sandbox import KubeSandbox
+from tests.support.pipelines import PipelineFactory
+from tests.support.scenarios import event_at, load_scenario
 
-SCENARIOS = Path(__file__).parent / "scenarios"
+# Read by Settings or by the Google clients; a value left in a developer's shell would change what a test sees.
+# Fixtures that need one (firestore_env, a test's own monkeypatch.setenv) set it after this clean-up runs.
+AMBIENT_VARIABLES = ("GEMINI_API_KEY", "FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST")
 
 
-def load_scenario(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    folder = SCENARIOS / name
-    return json.loads((folder / "bundle.json").read_text()), json.loads((folder / "expected.json").read_text())
+@pytest.fixture(autouse=True)
+def clean_environment(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts without KUBESENT_* and the ambient Google variables.
 
-
-def event_at(bundle: dict[str, Any], when: datetime) -> dict[str, Any]:
-    """The bundle's exporter event, re-stamped as if it just happened."""
-    event = copy.deepcopy(bundle["event"])
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if event.get("lastTimestamp"):
-        event["lastTimestamp"] = stamp
-    if event.get("eventTime"):
-        event["eventTime"] = when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    event["metadata"]["creationTimestamp"] = stamp
-    return event
+    Autouse fixtures are set up before the other function-scoped fixtures a test asks for, and they all share one
+    ``monkeypatch``, so a fixture that sets a variable deliberately still wins and everything is restored after.
+    ``live`` tests keep GEMINI_API_KEY: it is what they are for.
+    """
+    keep = {"GEMINI_API_KEY"} if request.node.get_closest_marker("live") else set()
+    for name in list(os.environ):
+        if name.startswith("KUBESENT_") or (name in AMBIENT_VARIABLES and name not in keep):
+            monkeypatch.delenv(name)
 
 
 @pytest.fixture()
@@ -53,31 +48,7 @@ def sandbox() -> Iterator[KubeSandbox]:
 
 @pytest.fixture()
 def now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
-
-
-class PipelineFactory:
-    """Builds pipelines against one sandbox; closes their clients at the end of the test."""
-
-    def __init__(self, sandbox: KubeSandbox) -> None:
-        self.sandbox = sandbox
-        self.clusters: list[KubeCluster] = []
-
-    def settings(self, **overrides: Any) -> Settings:
-        values: dict[str, Any] = {"kube_mode": "explicit", "kube_host": self.sandbox.url, "ledger": "memory",
-                                  "llm": "none", "kube_timeout_seconds": 2.0, **overrides}
-        return Settings(**values)
-
-    def __call__(self, *, diagnoser: Diagnoser | None = None, ledger: Any = None, **overrides: Any) -> Pipeline:
-        settings = self.settings(**overrides)
-        cluster = KubeCluster(build_api_client(settings), timeout_seconds=settings.kube_timeout_seconds)
-        self.clusters.append(cluster)
-        return Pipeline(settings, cluster=cluster, ledger=ledger or MemoryLedger(ledger_settings(settings)),
-                        diagnoser=diagnoser or NullDiagnoser())
-
-    def close(self) -> None:
-        for cluster in self.clusters:
-            cluster.close()
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from kubesent import errors, events
 
-from tests.conftest import load_scenario
+from tests.support.scenarios import load_scenario
 
-NOW = datetime(2026, 11, 20, 10, 0, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 10, 0, 30, tzinfo=UTC)
 
 
 def _data(payload: object) -> dict:
@@ -25,7 +25,7 @@ def _event() -> dict:
 def test_a_real_exporter_event_decodes_with_its_container_and_time():
     event = events.decode_pubsub_data(_data(_event()))
     assert event.reason == "BackOff" and event.container == "memory-hog"
-    assert event.occurred_at == datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+    assert event.occurred_at == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
     assert events.why_skip(event, now=NOW, max_age_seconds=900) is None
 
 
@@ -55,7 +55,7 @@ def test_scheduler_events_use_event_time():
                           "eventTime": "2026-11-20T10:00:10.123456Z"}
     payload.pop("count")
     event = events.parse_event(payload)
-    assert event.occurred_at == datetime(2026, 11, 20, 10, 0, 10, 123456, tzinfo=timezone.utc)
+    assert event.occurred_at == datetime(2026, 11, 20, 10, 0, 10, 123456, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("change, fragment", [

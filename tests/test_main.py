@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from functions_framework import create_app
 
-from tests.conftest import event_at, load_scenario
+from tests.support.scenarios import event_at, load_scenario
 
 MAIN = str(Path(__file__).resolve().parents[1] / "functions" / "main.py")
 

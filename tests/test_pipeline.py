@@ -9,7 +9,8 @@ import pytest
 from kubesent import errors, events
 
 from local_emulator.kube_sandbox import KubeSandbox
-from tests.conftest import PipelineFactory, event_at, load_scenario
+from tests.support.pipelines import PipelineFactory
+from tests.support.scenarios import event_at, load_scenario
 
 
 def _deployment(sandbox: KubeSandbox, name: str, namespace: str = "demo") -> dict:
@@ -32,7 +33,8 @@ def test_oom_in_dry_run_proposes_the_vpa_limit_and_writes_nothing(sandbox, scena
     assert record.patch == expected["patch"]
     assert record.dry_run_result == "accepted"
     assert sandbox.writes() == []
-    assert any(r["method"] == "PATCH" and r["dry_run"] for r in sandbox.requests), "the server-side dry-run was not sent"
+    assert any(r["method"] == "PATCH" and r["dry_run"] for r in sandbox.requests), \
+        "the server-side dry-run was not sent"
     assert _memory_limit(_deployment(sandbox, "memory-hog"), "memory-hog") == "10Mi"
 
 

@@ -14,7 +14,8 @@ from kubesent.ledger.firestore import FirestoreLedger
 from kubesent.wiring import ledger_settings
 
 from local_emulator.gcloud_emulators import free_port
-from tests.conftest import PipelineFactory, event_at, load_scenario
+from tests.support.pipelines import PipelineFactory
+from tests.support.scenarios import event_at, load_scenario
 
 pytestmark = pytest.mark.emulator
 

@@ -10,7 +10,7 @@ import random
 from kubesent import replay
 from kubesent.settings import Settings
 
-from tests.conftest import SCENARIOS, load_scenario
+from tests.support.scenarios import SCENARIOS, load_scenario
 
 ITERATIONS = 600
 JUNK = (None, [], {}, "x", 0, -1, 1e300, {"a": None}, [None], True, "../..", "\u202e")

@@ -101,8 +101,8 @@ def compare_engines() -> dict[str, tuple[float, float]]:
         "keys in jwt-looking runs": b"eyJ-AKIAIOSFODNN7EXAMPLE-" * (COMPARE_BYTES // 25),
     }
     return {
-        name: (_once(lambda: sum(1 for _ in backtracking.finditer(data))),
-               _once(lambda: sum(1 for _ in redaction._COMBINED.finditer(data))))
+        name: (_once(lambda data=data: sum(1 for _ in backtracking.finditer(data))),
+               _once(lambda data=data: sum(1 for _ in redaction._COMBINED.finditer(data))))
         for name, data in inputs.items()
     }
 
@@ -116,8 +116,9 @@ def run() -> dict[str, float]:
     }
     hostile = hostile_lines()
     figures["hostile_1mb_line_redact_log_max_s"] = max(
-        _once(lambda: redaction.redact_log(text, max_chars=2 * HOSTILE_BYTES)) for text in hostile.values())
-    figures["hostile_1mb_line_redact_max_s"] = max(_once(lambda: redaction.redact(text)) for text in hostile.values())
+        _once(lambda text=text: redaction.redact_log(text, max_chars=2 * HOSTILE_BYTES)) for text in hostile.values())
+    figures["hostile_1mb_line_redact_max_s"] = max(
+        _once(lambda text=text: redaction.redact(text)) for text in hostile.values())
     for name, (backtracking_s, re2_s) in compare_engines().items():
         key = name.replace(" ", "_").replace("-", "_")
         figures[f"compare_100kb_{key}_re_s"] = backtracking_s
@@ -134,8 +135,8 @@ def main() -> None:
     print(f"redact throughput:     {figures['redact_mb_per_s']:.1f} MB/s (median of {REPEATS})")
     print("hostile 1 MB single line, seconds (redact_log cuts lines; redact does not):")
     for name, text in hostile_lines().items():
-        capped = _once(lambda: redaction.redact_log(text, max_chars=2 * HOSTILE_BYTES))
-        uncapped = _once(lambda: redaction.redact(text))
+        capped = _once(lambda text=text: redaction.redact_log(text, max_chars=2 * HOSTILE_BYTES))
+        uncapped = _once(lambda text=text: redaction.redact(text))
         print(f"  {name:32s} redact_log {capped:7.4f}   redact {uncapped:7.4f}")
     print(f"same combined pattern over {COMPARE_BYTES // 1000} KB, seconds to find all matches:")
     for name, (backtracking_s, re2_s) in compare_engines().items():

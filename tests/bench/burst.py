@@ -15,11 +15,12 @@ import json
 import os
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.bench.common import GOOD_MODEL_ANSWER, TRACEBACK, Figure, event_at, load_scenario, median, unexplained_crash
+from tests.bench.common import Figure, median, scenario_bundle
+from tests.support.scenarios import GOOD_MODEL_ANSWER, TRACEBACK, event_at, unexplained_crash
 
 PODS = 50
 EVENTS = 1000
@@ -47,7 +48,7 @@ def _fifty_pod_chain(sandbox: Any, bundle: dict[str, Any]) -> list[dict[str, Any
 
 
 def _payloads(bundle: dict[str, Any], pods: list[dict[str, Any]]) -> list[bytes]:
-    template = event_at(bundle, datetime.now(timezone.utc))
+    template = event_at(bundle, datetime.now(UTC))
     payloads = []
     for index in range(EVENTS):
         pod = pods[index % PODS]
@@ -95,7 +96,8 @@ def _burst(stack: Any, bundle: dict[str, Any], deployment: str) -> dict[str, Any
     for line in lines:
         actions[line.action] = actions.get(line.action, 0) + 1
     progress = ", ".join(f"{share}% at {at:.1f} s" for share, at in sorted(marks.items()))
-    return {"events_per_s": len(lines) / elapsed, "seconds": elapsed, "progress": progress or "none", "publish_s": published, "lines": len(lines),
+    return {"events_per_s": len(lines) / elapsed, "seconds": elapsed, "progress": progress or "none",
+            "publish_s": published, "lines": len(lines),
             "writes": len(writes), "retries": len(retries), "actions": actions,
             "handler_ms_p50": median([float(r.fields.get("duration_ms") or 0) for r in lines]) if lines else None}
 
@@ -155,10 +157,10 @@ def run() -> list[Figure]:
         stack_started = time.perf_counter()
         with Stack(options) as stack:
             start_s = time.perf_counter() - stack_started
-            oom = load_scenario("oom-memory-hog")
+            oom = scenario_bundle("oom-memory-hog")
             rules = _burst(stack, oom, "memory-hog")
             rules_model_calls = fake.count
-            crash = unexplained_crash(load_scenario("crashloop-command"), TRACEBACK)
+            crash = unexplained_crash(scenario_bundle("crashloop-command"), TRACEBACK)
             model = _burst(stack, crash, "crashloop-command")
             model_calls = fake.count - rules_model_calls
             ceiling = _transport_ceiling(stack, _payloads(oom, [{"metadata": {"name": f"noop-{i}", "uid": str(i)}}
@@ -169,8 +171,9 @@ def run() -> list[Figure]:
     return [
         Figure("burst, rules path: events/s to all acknowledged", rules["events_per_s"], "events/s", ceiling,
                "emulator push to a no-op endpoint", "",
-               f"{rules['lines']}/{EVENTS} events / {PODS} pods of one Deployment acknowledged in {rules['seconds']:.1f} s "
-               f"({rules['progress']}; publish {rules['publish_s']:.1f} s); actions {rules['actions']}; handler p50 {rules['handler_ms_p50']:.0f} ms; "
+               f"{rules['lines']}/{EVENTS} events / {PODS} pods of one Deployment acknowledged in "
+               f"{rules['seconds']:.1f} s ({rules['progress']}; publish {rules['publish_s']:.1f} s); "
+               f"actions {rules['actions']}; handler p50 {rules['handler_ms_p50']:.0f} ms; "
                f"{server}; stack start {start_s:.1f} s"),
         Figure("burst, rules path: Kubernetes writes", float(rules["writes"]), "writes", None, "", "== 1",
                f"model calls {rules_model_calls} (goal 0); retries {rules['retries']}"),

@@ -12,11 +12,12 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.bench.common import FUNCTIONS, ROOT, Figure, event_at, load_scenario, median
+from tests.bench.common import FUNCTIONS, ROOT, Figure, median, scenario_bundle
+from tests.support.scenarios import event_at
 
 ROUNDS = 7
 CHILD = ROOT / "tests" / "bench" / "_cold_child.py"
@@ -59,16 +60,16 @@ def _one(mode: str, event: dict[str, Any], env: dict[str, str], functions: Path 
 def run() -> list[Figure]:
     from local_emulator.kube_sandbox import KubeSandbox
 
-    bundle = load_scenario("oom-memory-hog")
+    bundle = scenario_bundle("oom-memory-hog")
     runs: dict[str, list[dict[str, Any]]] = {"function": [], "baseline": [], "bare": []}
     with KubeSandbox() as sandbox:
         sandbox.load_bundle(bundle)
         env = _env(sandbox.url)
         for mode in runs:  # warm the page cache and __pycache__; not counted
-            _one(mode, event_at(bundle, datetime.now(timezone.utc)), env)
+            _one(mode, event_at(bundle, datetime.now(UTC)), env)
         for _ in range(ROUNDS):
             for mode in runs:
-                runs[mode].append(_one(mode, event_at(bundle, datetime.now(timezone.utc)), env))
+                runs[mode].append(_one(mode, event_at(bundle, datetime.now(UTC)), env))
 
     def med(mode: str, key: str) -> float:
         return median([r[key] for r in runs[mode]])

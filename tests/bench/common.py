@@ -12,16 +12,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+# The benchmarks measure the very incidents the tests use.
+from tests.support import scenarios
+
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
-SCENARIOS = ROOT / "tests" / "scenarios"
 if str(FUNCTIONS) not in sys.path:
     sys.path.insert(0, str(FUNCTIONS))
-
-# The scenario helpers the tests use, re-exported so the benchmarks measure the very same incidents.
-from tests.conftest import event_at  # noqa: E402,F401
-from tests.conftest import load_scenario as shared_scenario  # noqa: E402
-from tests.scenarios.builder import GOOD_MODEL_ANSWER, TRACEBACK, unexplained_crash  # noqa: E402,F401
 
 
 @dataclass
@@ -56,5 +53,6 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[rank - 1]
 
 
-def load_scenario(name: str) -> dict[str, Any]:
-    return shared_scenario(name)[0]
+def scenario_bundle(name: str) -> dict[str, Any]:
+    """A scenario folder's bundle, without its expected outcome."""
+    return scenarios.load_scenario(name)[0]

@@ -11,18 +11,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from tests.bench.common import (
-    GOOD_MODEL_ANSWER,
-    TRACEBACK,
-    Figure,
-    event_at,
-    load_scenario,
-    percentile,
-    unexplained_crash,
-)
+from tests.bench.common import Figure, percentile, scenario_bundle
+from tests.support.scenarios import GOOD_MODEL_ANSWER, TRACEBACK, event_at, unexplained_crash
 
 ITERATIONS = 200
 WARMUP = 10
@@ -94,9 +87,9 @@ def run() -> list[Figure]:
         # FakeGemini writes headers and body in two sends; with Nagle on, the client's delayed ACK stalls
         # each answer ~40 ms (measured: 60 ms vs 8.5 ms per model-path event). The real API does not.
         fake.set_default(ScriptedResponse(body=candidate_response(json.dumps(GOOD_MODEL_ANSWER))))
-        now = datetime.now(timezone.utc)
-        oom = load_scenario("oom-memory-hog")
-        crash = unexplained_crash(load_scenario("crashloop-command"), TRACEBACK)
+        now = datetime.now(UTC)
+        oom = scenario_bundle("oom-memory-hog")
+        crash = unexplained_crash(scenario_bundle("crashloop-command"), TRACEBACK)
         sandbox.load_bundle(oom)
         sandbox.load_bundle(crash)
         settings = Settings(kube_mode="explicit", kube_host=sandbox.url, ledger="memory", llm="none",
@@ -155,5 +148,6 @@ def run() -> list[Figure]:
                           "rules path p50", "",
                           f"FakeGemini answers at once (TCP_NODELAY); {model_calls:.0f} model call/event; "
                           f"{model_record.api_calls} K8s calls; -> {model_record.action}, prompt "
-                          f"{(model_record.model or {}).get('prompt_chars')} chars; p95 {ms(model_samples, 0.95):.1f} ms"))
+                          f"{(model_record.model or {}).get('prompt_chars')} chars; "
+                          f"p95 {ms(model_samples, 0.95):.1f} ms"))
     return figures

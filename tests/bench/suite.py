@@ -82,11 +82,11 @@ def render(header: dict[str, object], figures: list[Figure]) -> str:
     columns = ("name", "value", "unit", "baseline", "ratio", "goal")
     rows = [(f.name, _fmt(f.value), f.unit, _fmt(f.baseline), _fmt(f.ratio), f.goal or "") for f in figures]
     widths = [max(len(columns[i]), *(len(r[i]) for r in rows)) for i in range(len(columns))]
-    lines.append("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
+    lines.append("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
     lines.append("  ".join("-" * w for w in widths))
-    for figure, row in zip(figures, rows):
+    for figure, row in zip(figures, rows, strict=True):
         lines.append("  ".join(cell.rjust(w) if i in (1, 3, 4) else cell.ljust(w)
-                               for i, (cell, w) in enumerate(zip(row, widths))))
+                               for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
         detail = "; ".join(part for part in (f"baseline: {figure.baseline_name}" if figure.baseline_name else "",
                                              figure.note) if part)
         if detail:
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     skip = {name for name in args.skip.split(",") if name}
     only = {name for name in args.only.split(",") if name}
     header: dict[str, object] = {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
         "note": "ratios on a shared machine; no figure is asserted"}
     figures: list[Figure] = []

@@ -121,7 +121,8 @@ def test_image_pull_failures_are_told_apart(message, kind):
 def test_missing_config_key_names_the_secret_and_key():
     message = "Error: couldn't find key password in Secret shop/db-credentials"
     facts = container(waiting_reason="CreateContainerConfigError", waiting_message=message[7:], last_terminated=None)
-    found = registry.diagnose(evidence(containers=(facts,), category=Category.CONFIG_MISSING, event_message=message), CONTEXT)
+    found = registry.diagnose(
+        evidence(containers=(facts,), category=Category.CONFIG_MISSING, event_message=message), CONTEXT)
     assert found.remedy.kind is RemedyKind.ADD_MISSING_CONFIG
     assert (found.remedy.config_kind, found.remedy.config_name, found.remedy.config_key) == ("Secret", "db-credentials",
                                                                                             "password")
@@ -136,7 +137,8 @@ def test_failed_mount_of_a_missing_configmap_names_it():
 def test_run_as_non_root_against_a_root_image_is_a_security_context_fix():
     message = "Error: container has runAsNonRoot and image will run as root (pod: \"web_shop(1)\", container: app)"
     facts = container(waiting_reason="CreateContainerConfigError", waiting_message=message, last_terminated=None)
-    found = registry.diagnose(evidence(containers=(facts,), category=Category.CONFIG_MISSING, event_message=message), CONTEXT)
+    found = registry.diagnose(
+        evidence(containers=(facts,), category=Category.CONFIG_MISSING, event_message=message), CONTEXT)
     assert found.remedy.kind is RemedyKind.FIX_SECURITY_CONTEXT
 
 
@@ -192,7 +194,8 @@ def test_probe_answered_with_500_means_the_app_is_failing():
 
 
 def test_slow_start_killed_by_liveness_raises_the_initial_delay():
-    log = "Starting OrderService using Java 21\n...\nStarted OrderServiceApplication in 48.2 seconds (process running for 50.1)\n"
+    log = ("Starting OrderService using Java 21\n...\n"
+           "Started OrderServiceApplication in 48.2 seconds (process running for 50.1)\n")
     probe = ProbeFacts("liveness", "httpGet", 8080, "/actuator/health", 10, 1, 10, 3)
     found = registry.diagnose(_probe('Liveness probe failed: Get "http://10.8.0.12:8080/actuator/health": dial tcp '
                                   '10.8.0.12:8080: connect: connection refused', probes=(probe,), logs_previous=log),
@@ -240,8 +243,10 @@ def test_config_missing_falls_back_to_the_referenced_objects_that_do_not_exist()
 
 
 @pytest.mark.parametrize("log, kind", [
-    ("Traceback (most recent call last):\nModuleNotFoundError: No module named 'flask'\n", RemedyKind.FIX_IMAGE_REFERENCE),
-    ("node:internal/modules/cjs/loader:1080\nError: Cannot find module '/app/server.js'\n", RemedyKind.FIX_COMMAND_OR_ARGS),
+    ("Traceback (most recent call last):\nModuleNotFoundError: No module named 'flask'\n",
+     RemedyKind.FIX_IMAGE_REFERENCE),
+    ("node:internal/modules/cjs/loader:1080\nError: Cannot find module '/app/server.js'\n",
+     RemedyKind.FIX_COMMAND_OR_ARGS),
     ("Error: listen EACCES: permission denied 0.0.0.0:80\n", RemedyKind.FIX_SECURITY_CONTEXT),
     ("panic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV]\n",
      RemedyKind.ESCALATE),

@@ -81,7 +81,8 @@ def test_cpu_bounds(limit: str, accepted: bool) -> None:
     ("index.docker.io/library/nginx", ("docker.io", "library/nginx", None, None)),
     ("bitnami/redis:7", ("docker.io", "bitnami/redis", "7", None)),
     ("localhost:5000/app:dev", ("localhost:5000", "app", "dev", None)),
-    ("europe-docker.pkg.dev/p/r/app@sha256:" + "a" * 64, ("europe-docker.pkg.dev", "p/r/app", None, "sha256:" + "a" * 64)),
+    ("europe-docker.pkg.dev/p/r/app@sha256:" + "a" * 64,
+     ("europe-docker.pkg.dev", "p/r/app", None, "sha256:" + "a" * 64)),
 ])
 def test_split_image(reference: str, expected: tuple[str, str, str | None, str | None]) -> None:
     assert validate.split_image(reference) == expected

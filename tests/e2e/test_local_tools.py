@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from local_emulator import auditlog, exporter_event, publisher
 
@@ -30,7 +30,7 @@ def test_publisher_takes_a_bundles_event_or_a_bare_event() -> None:
 
 
 def test_refreshed_event_carries_the_current_time() -> None:
-    now = datetime(2030, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
+    now = datetime(2030, 5, 6, 7, 8, 9, tzinfo=UTC)
 
     stamped = publisher.refreshed(EVENT, now)
 

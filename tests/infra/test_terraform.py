@@ -1,4 +1,7 @@
-"""infra/ agrees with the code: fmt-clean, the right entry point, known settings, the exporter's topic, least privilege."""
+"""infra/ agrees with the code.
+
+It is fmt-clean, with the right entry point, known settings, the exporter's topic and least privilege.
+"""
 
 from __future__ import annotations
 
@@ -106,7 +109,7 @@ def test_function_env_names_are_settings_and_the_important_ones_are_set(terrafor
     env = environment(terraform)
     unknown = set(env) - settings_env_names()
     assert not unknown, f"environment variables that Settings does not read (typo?): {sorted(unknown)}"
-    assert REQUIRED_ENV <= set(env), sorted(REQUIRED_ENV - set(env))
+    assert set(env) >= REQUIRED_ENV, sorted(REQUIRED_ENV - set(env))
     assert env["KUBESENT_LEDGER"] == "firestore"
     assert env["KUBESENT_KUBE_MODE"] == "gke"
     assert env["KUBESENT_DRY_RUN"] == "${tostring(var.dry_run)}"

@@ -75,7 +75,8 @@ def test_not_found_and_already_exists_are_status_objects(core: kubernetes.client
     assert exists.value.status == 409 and json.loads(exists.value.body)["reason"] == "AlreadyExists"
     body = json.loads(missing.value.body)
     assert missing.value.status == 404
-    assert body["kind"] == "Status" and body["reason"] == "NotFound" and body["details"] == {"name": "ghost", "kind": "pods"}
+    assert body["kind"] == "Status" and body["reason"] == "NotFound"
+    assert body["details"] == {"name": "ghost", "kind": "pods"}
 
 
 def test_three_patch_types_and_generation(sandbox: KubeSandbox, apps: kubernetes.client.AppsV1Api) -> None:
@@ -150,7 +151,8 @@ def test_conflicts_on_stale_resource_version(sandbox: KubeSandbox, apps: kuberne
 def test_pod_spec_is_immutable_except_image(core: kubernetes.client.CoreV1Api) -> None:
     core.create_namespaced_pod("default", _pod("fixed"))
 
-    image = core.patch_namespaced_pod("fixed", "default", {"spec": {"containers": [{"name": "c0", "image": "busybox:2"}]}})
+    image = core.patch_namespaced_pod("fixed", "default",
+                                      {"spec": {"containers": [{"name": "c0", "image": "busybox:2"}]}})
     with pytest.raises(ApiException) as invalid:
         core.patch_namespaced_pod("fixed", "default", {"spec": {"containers": [
             {"name": "c0", "resources": {"limits": {"memory": "1Gi"}}}]}})
@@ -189,17 +191,20 @@ def test_logs_current_previous_tail_and_limit(sandbox: KubeSandbox, core: kubern
     assert (current, tail, limited, previous) == ("a\nb\nc\n", "b\nc\n", "a\nb", "boom\nOOM\n")
     assert no_container.value.status == 400 and "a container name must be specified" in no_container.value.body
     assert no_previous.value.status == 400
-    assert json.loads(no_previous.value.body)["message"] == 'previous terminated container "c1" in pod "multi" not found'
+    assert json.loads(no_previous.value.body)["message"] == \
+        'previous terminated container "c1" in pod "multi" not found'
 
 
 def test_label_and_field_selectors(sandbox: KubeSandbox, core: kubernetes.client.CoreV1Api) -> None:
     for name, labels in (("p1", {"app": "a", "env": "prod"}), ("p2", {"app": "b", "env": "dev"}),
                          ("p3", {"app": "c", "canary": "yes"})):
         core.create_namespaced_pod("default", _pod(name, labels=labels))
-    sandbox.load_objects([{"apiVersion": "v1", "kind": "Event", "metadata": {"name": f"e{index}", "namespace": "default"},
+    reasons = (("p1", "BackOff"), ("p2", "Failed"), ("p1", "Failed"))
+    sandbox.load_objects([{"apiVersion": "v1", "kind": "Event",
+                           "metadata": {"name": f"e{index}", "namespace": "default"},
                            "involvedObject": {"kind": "Pod", "name": name, "namespace": "default"},
                            "reason": reason, "type": "Warning"}
-                          for index, (name, reason) in enumerate((("p1", "BackOff"), ("p2", "Failed"), ("p1", "Failed")))])
+                          for index, (name, reason) in enumerate(reasons)])
 
     def names(selector: str) -> list[str]:
         return sorted(pod.metadata.name for pod in core.list_namespaced_pod("default", label_selector=selector).items)

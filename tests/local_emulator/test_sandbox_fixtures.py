@@ -133,16 +133,17 @@ def _bundle() -> dict[str, Any]:
                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "api-7d9",
                                              "uid": "rs-uid", "controller": True}]},
            "spec": {"containers": [{"name": "api", "image": "api:1"}]},
-           "status": {"phase": "Running", "containerStatuses": [{"name": "api", "image": "api:1", "imageID": "", "ready": False,
-                                                                  "restartCount": 5, "lastState": {
-               "terminated": {"reason": "OOMKilled", "exitCode": 137}}}]}}
+           "status": {"phase": "Running", "containerStatuses": [{
+               "name": "api", "image": "api:1", "imageID": "", "ready": False, "restartCount": 5,
+               "lastState": {"terminated": {"reason": "OOMKilled", "exitCode": 137}}}]}}
     event = {"metadata": {"name": "api-1.17a", "namespace": "shop", "uid": "ev-uid"},
              "reason": "BackOff", "type": "Warning", "message": "Back-off restarting failed container api",
              "source": {"component": "kubelet"}, "count": 3, "reportingComponent": "kubelet", "reportingInstance": "",
              "firstTimestamp": "2025-01-01T00:00:00Z", "lastTimestamp": "2025-01-01T00:01:00Z", "eventTime": None,
              "clusterName": "", "involvedObject": {"kind": "Pod", "namespace": "shop", "name": "api-1",
-                                                   "uid": "pod-uid-1", "apiVersion": "v1", "fieldPath": "spec.containers{api}",
-                                                   "labels": {"app": "api"}, "ownerReferences": [], "deleted": False}}
+                                                   "uid": "pod-uid-1", "apiVersion": "v1",
+                                                   "fieldPath": "spec.containers{api}", "labels": {"app": "api"},
+                                                   "ownerReferences": [], "deleted": False}}
     return {"id": "incident-1", "event": event, "objects": [pod],
             "logs": {"shop/api-1/api": {"current": "starting\n", "previous": "OOM\n"}}}
 
@@ -203,7 +204,8 @@ def test_cli_serves_loaded_files(tmp_path: pathlib.Path) -> None:
             except OSError:
                 assert time.monotonic() < deadline, "sandbox CLI did not become ready"
                 time.sleep(0.05)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/namespaces/shop/pods/api-1", timeout=5) as response:
+        url = f"http://127.0.0.1:{port}/api/v1/namespaces/shop/pods/api-1"
+        with urllib.request.urlopen(url, timeout=5) as response:
             pod = json.loads(response.read())
     finally:
         process.terminate()

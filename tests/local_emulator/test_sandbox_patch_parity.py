@@ -84,7 +84,8 @@ CASES: list[tuple[str, str, Any]] = [
     ("merge-nested-and-null", "merge", {"metadata": {"annotations": {"owner": None, "x": "y"}},
                                         "spec": {"replicas": 3, "template": {"spec": {"nodeSelector": None}}}}),
     ("json-replace-image", "json", [{"op": "replace", "path": f"{CONTAINERS}/0/image", "value": "shop/app:3"}]),
-    ("json-add-env-end", "json", [{"op": "add", "path": f"{CONTAINERS}/0/env/-", "value": {"name": "Z", "value": "z"}}]),
+    ("json-add-env-end", "json",
+     [{"op": "add", "path": f"{CONTAINERS}/0/env/-", "value": {"name": "Z", "value": "z"}}]),
     ("json-remove-and-add-map-key", "json", [
         {"op": "remove", "path": f"{CONTAINERS}/0/env/0"},
         {"op": "add", "path": "/metadata/annotations/a~1b", "value": "slash"}]),

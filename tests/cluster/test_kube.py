@@ -9,7 +9,7 @@ from kubesent import errors
 from kubesent.cluster.kube import KubeCluster, build_api_client
 from kubesent.settings import Settings
 
-from tests.conftest import load_scenario
+from tests.support.scenarios import load_scenario
 
 
 @pytest.fixture()

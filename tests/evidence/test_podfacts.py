@@ -6,7 +6,7 @@ import json
 
 from kubesent.evidence import podfacts
 
-from tests.conftest import load_scenario
+from tests.support.scenarios import load_scenario
 
 
 def _pod():

@@ -7,7 +7,7 @@ import copy
 from kubesent.cluster.memory import MemoryCluster
 from kubesent.evidence import owners, templates
 
-from tests.conftest import load_scenario
+from tests.support.scenarios import load_scenario
 
 
 def _objects():
