@@ -4,8 +4,8 @@
 ``enhanced`` turns a stored Event plus its Pod into the exporter's EnhancedEvent: the Event's
 fields at the top level, ``managedFields`` removed, ``clusterName``, and ``involvedObject``
 enriched with the pod's labels, annotations and ownerReferences and ``deleted``. The message
-body is ``json.dumps`` of that, with no attributes. Pure; copied in spirit from
-``tests/scenarios/builder.py`` (local_emulator must not import tests).
+body is ``json.dumps`` of that, with no attributes. Pure; the scenario folders in ``tests/scenarios/``
+hold events of the same shape (local_emulator must not import tests).
 """
 
 from __future__ import annotations

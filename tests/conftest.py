@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kubesent import events
 
+from kubesent import events
 from local_emulator import gcloud_emulators
 from local_emulator.kube_sandbox import KubeSandbox
 from tests.support.pipelines import PipelineFactory

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+
 from kubesent.settings import Settings
 
 STRAY = {"KUBESENT_DRY_RUN": "false", "KUBESENT_LLM": "gemini", "GEMINI_API_KEY": "from-the-shell",

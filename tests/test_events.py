@@ -7,8 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from kubesent import errors, events
 
+from kubesent import errors, events
 from tests.support.scenarios import load_scenario
 
 NOW = datetime(2026, 11, 20, 10, 0, 30, tzinfo=UTC)

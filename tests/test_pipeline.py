@@ -6,8 +6,8 @@ import json
 from datetime import timedelta
 
 import pytest
-from kubesent import errors, events
 
+from kubesent import errors, events
 from local_emulator.kube_sandbox import KubeSandbox
 from tests.support.pipelines import PipelineFactory
 from tests.support.scenarios import event_at, load_scenario

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from kubesent import events
 from kubesent.diagnosis.llm import GeminiDiagnoser
-
 from tests.fakes.fake_gemini import FakeGemini, ScriptedResponse
 from tests.support.scenarios import SCENARIOS, TRACEBACK, event_at, load_scenario, unexplained_crash
 

@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+
 from kubesent import errors, events
 from kubesent.diagnosis.base import NullDiagnoser, Outcome
 from kubesent.ledger.firestore import FirestoreLedger
 from kubesent.wiring import ledger_settings
-
 from local_emulator.gcloud_emulators import free_port
 from tests.support.pipelines import PipelineFactory
 from tests.support.scenarios import event_at, load_scenario

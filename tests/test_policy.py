@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
+
 from kubesent import policy
 from kubesent.diagnosis.schema import Diagnosis, Remedy, RemedyKind
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import Owner
 from kubesent.settings import Settings
-from pydantic import ValidationError
 
 PATCH = {"spec": {"template": {"spec": {"containers": [{"name": "app"}]}}}}
 

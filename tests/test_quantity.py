@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from kubesent import quantity
 
 MI = 2**20
@@ -38,9 +39,6 @@ def test_malformed_or_unusable_quantities_raise_quantity_error(text: str) -> Non
     "1.2.3",
     pytest.param(".", id="dot-alone"),
 ])
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="several dots pass the pattern, then float() raises a plain ValueError, which callers "
-                          "that catch QuantityError (policy, remedies, validate) do not expect")
 def test_numbers_with_stray_dots_raise_quantity_error(text: str) -> None:
     with pytest.raises(quantity.QuantityError):
         quantity.parse(text)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from kubesent import redaction
 
 FIXTURES = Path(__file__).parent / "fixtures" / "redaction"

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from kubesent import replay
 from kubesent.settings import Settings
-
 from tests.support import scenarios
 from tests.support.scenarios import SCENARIOS
 

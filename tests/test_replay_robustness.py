@@ -9,7 +9,6 @@ import random
 
 from kubesent import replay
 from kubesent.settings import Settings
-
 from tests.support.scenarios import SCENARIOS, load_scenario
 
 ITERATIONS = 600

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from google.cloud import pubsub_v1
+
 from kubesent import errors
 from kubesent.audit import AuditRecord, Target
 from kubesent.reporting import TopicReporter

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from kubesent import errors, secrets
 
+from kubesent import errors, secrets
 from tests.fakes.fake_secret_manager import FakeSecretManager
 
 SECRET = "projects/p/secrets/gemini-key"

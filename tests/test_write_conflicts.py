@@ -11,7 +11,16 @@ from typing import Any
 
 import pytest
 
-from tests.test_pipeline import _deployment, _memory_limit
+
+def _deployment(sandbox: Any, name: str) -> dict[str, Any]:
+    found = sandbox.get_object(api_version="apps/v1", kind="Deployment", namespace="demo", name=name)
+    assert found is not None
+    return found
+
+
+def _memory_limit(deployment: dict[str, Any], container: str) -> str:
+    return next(c["resources"]["limits"]["memory"] for c in deployment["spec"]["template"]["spec"]["containers"]
+                if c["name"] == container)
 
 
 class EditingCluster:

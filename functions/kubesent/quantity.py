@@ -24,7 +24,11 @@ def parse(text: str) -> float:
     match = _QUANTITY.fullmatch(str(text).strip())
     if match is None:
         raise QuantityError(f"not a Kubernetes quantity: {str(text)[:40]!r}")
-    number, suffix = float(match.group(1)), match.group(2) or ""
+    try:
+        number = float(match.group(1))
+    except ValueError:  # "1.2.3" and "." pass the pattern's character class but are no number
+        raise QuantityError(f"not a Kubernetes quantity: {str(text)[:40]!r}") from None
+    suffix = match.group(2) or ""
     value = number * (_BINARY[suffix] if suffix in _BINARY else _DECIMAL[suffix])
     if not math.isfinite(value) or value < 0:
         raise QuantityError(f"not a usable quantity: {str(text)[:40]!r}")

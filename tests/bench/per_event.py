@@ -78,7 +78,6 @@ def run() -> list[Figure]:
     from kubesent.pipeline import Pipeline
     from kubesent.settings import Settings
     from kubesent.wiring import ledger_settings
-
     from local_emulator.kube_sandbox import KubeSandbox
     from tests.fakes.fake_gemini import FakeGemini, ScriptedResponse, candidate_response
 

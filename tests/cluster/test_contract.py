@@ -2,8 +2,8 @@
 
 Replay trusts ``MemoryCluster`` to answer as the official client does against a real API server; every test here
 runs against both, on the same objects and logs. Where they differ the case is ``xfail(strict=True)`` for the
-backend that departs, so the test flips to a failure the day the difference is fixed. HTTP status mapping and
-timeouts exist only over HTTP; they are tested in ``test_kube.py``.
+backend that departs, so the test flips to a failure the day the difference is fixed (none today). HTTP status
+mapping and timeouts exist only over HTTP; they are tested in ``test_kube.py``.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+
 from kubesent import errors
 from kubesent.cluster.api import Cluster
 from kubesent.cluster.kube import KubeCluster, build_api_client
 from kubesent.cluster.memory import MemoryCluster
 from kubesent.settings import Settings
-
 from local_emulator.kube_sandbox import KubeSandbox
 from tests.support.scenarios import load_scenario
 
@@ -112,12 +112,6 @@ def cluster(backend: str, world: World) -> Iterator[Cluster]:
             kube.close()
 
 
-def memory_departs(reason: str) -> pytest.MarkDecorator:
-    """Run a case on both backends, with the in-memory one a known difference (strict: it must still differ)."""
-    return pytest.mark.parametrize("backend", ["kube", pytest.param("memory", marks=pytest.mark.xfail(
-        strict=True, reason=f"MemoryCluster differs from the API server: {reason}"))])
-
-
 def _memory_limit(deployment: dict[str, Any]) -> str:
     return str(deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"])
 
@@ -162,8 +156,6 @@ def test_not_found_is_a_permanent_refusal(cluster: Cluster) -> None:
     assert caught.value.status == 404
 
 
-@memory_departs("it returns any object in the bundle, where KubeCluster refuses kinds KubeSent never reads "
-                "(Secrets included) before any request")
 def test_a_kind_kubesent_never_reads_is_refused(cluster: Cluster) -> None:
     with pytest.raises(errors.ClusterRefused):
         cluster.read(api_version="v1", kind="Secret", namespace=NAMESPACE, name="api-token")
@@ -216,8 +208,6 @@ def test_a_log_is_tailed_by_lines(cluster: Cluster, world: World) -> None:
     assert _log(cluster, world, previous=True, tail_lines=2) == "line 4\nline 5\n"
 
 
-@memory_departs("limit_bytes keeps the LAST bytes of the tail, where the API server (and KubeCluster, which also "
-                "cuts data[:limit_bytes]) keeps the FIRST bytes; replay and a live run then see different logs")
 def test_a_log_is_capped_in_bytes_from_its_start(cluster: Cluster, world: World) -> None:
     assert _log(cluster, world, previous=True, limit_bytes=10) == "line 1\nlin"
 
@@ -299,8 +289,6 @@ def test_patching_what_is_not_there_is_not_found(cluster: Cluster) -> None:
         cluster.patch(**{**DEPLOYMENT, "name": "no-such-deployment"}, body=_limit_patch("110Mi"), dry_run=True)
 
 
-@memory_departs("it patches a Pod (or any kind in the bundle), where KubeCluster refuses every kind outside "
-                "Deployment, StatefulSet and DaemonSet before any request")
 def test_kubesent_never_patches_a_pod(cluster: Cluster, world: World) -> None:
     with pytest.raises(errors.ClusterRefused):
         cluster.patch(api_version="v1", kind="Pod", namespace=NAMESPACE, name=world.pod_name,

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import requests
+
 from kubesent import errors
 from kubesent.cluster import gke
 

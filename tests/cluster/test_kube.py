@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
+
 from kubesent import errors
 from kubesent.cluster.kube import KubeCluster, build_api_client
 from kubesent.settings import Settings
-
 from tests.support.scenarios import load_scenario
 
 

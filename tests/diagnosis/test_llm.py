@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from kubesent import errors, secrets
 from kubesent.diagnosis import llm
 from kubesent.diagnosis.schema import RemedyKind
 from kubesent.evidence.category import Category
 from kubesent.settings import Settings
-
 from tests.fakes import evidence_builder
 from tests.fakes.fake_gemini import FakeGemini, ScriptedResponse
 from tests.fakes.fake_secret_manager import FakeSecretManager

@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+
 from kubesent.diagnosis.context import RuleContext
 from kubesent.diagnosis.rules import registry
 from kubesent.diagnosis.schema import RemedyKind
 from kubesent.evidence.annotation import RemediationNote
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import ConfigRef, ProbeFacts, Termination
-
 from tests.fakes.evidence_builder import container, evidence
 
 CONTEXT = RuleContext(memory_ceiling_bytes=4 * 2**30, cpu_ceiling_millicores=4000, max_increase_factor=2.0,

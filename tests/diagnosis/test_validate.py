@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from kubesent.diagnosis import validate
 from kubesent.diagnosis.schema import RemedyKind
 from kubesent.evidence.model import ConfigRef, ContainerFacts, ProbeFacts
 from kubesent.settings import Settings
-
 from tests.fakes import evidence_builder
 
 PROMPT = "error: unknown flag: --prot\nBack-off restarting failed container app"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from kubesent.evidence import classify
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import ContainerFacts, Termination
-
 from tests.fakes.evidence_builder import container, pod_event
 
 OOM = Termination(reason="OOMKilled", exit_code=137, message="", started_at=None, finished_at=None)

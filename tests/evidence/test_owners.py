@@ -6,7 +6,6 @@ import copy
 
 from kubesent.cluster.memory import MemoryCluster
 from kubesent.evidence import owners, templates
-
 from tests.support.scenarios import load_scenario
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from kubesent.evidence import podfacts
-
 from tests.support.scenarios import load_scenario
 
 

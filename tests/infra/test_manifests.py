@@ -7,8 +7,8 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
-from kubesent import events
 
+from kubesent import events
 from tests.infra.support import KUSTOMIZATIONS, Terraform, exporter_config
 
 # A version kubernetes-validate ships whose schemas have admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy.

@@ -11,8 +11,8 @@ import shutil
 import subprocess
 
 import pytest
-from kubesent.settings import Settings
 
+from kubesent.settings import Settings
 from tests.infra.support import INFRA, ROOT, Terraform, block, unquote
 
 # Roles any identity of KubeSent may hold; anything else is a review, not a silent addition.

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+
 from kubesent import ledger
 from kubesent.ledger.firestore import FirestoreLedger
 from kubesent.ledger.memory import MemoryLedger
-
 from local_emulator import gcloud_emulators
 
 # The emulator answers in milliseconds once warm, but a cold JVM on a busy runner can take

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from kubesent import errors, ledger
 from kubesent.ledger.firestore import FirestoreLedger
-
 from local_emulator import gcloud_emulators
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)

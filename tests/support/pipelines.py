@@ -13,7 +13,6 @@ from kubesent.ledger.memory import MemoryLedger
 from kubesent.pipeline import Pipeline
 from kubesent.settings import Settings
 from kubesent.wiring import ledger_settings
-
 from local_emulator.kube_sandbox import KubeSandbox
 
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 FIELD_MANAGER = "kubesent"
+# The kinds KubeSent reads, all namespaced: the pod, its owners and the ConfigMaps it names. Never a
+# Secret (its data), never anything cluster-scoped. Every backend refuses the rest.
+READABLE_KINDS = frozenset({"Pod", "ConfigMap", "ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job",
+                            "CronJob"})
 
 
 class Reader(Protocol):

@@ -18,7 +18,7 @@ import urllib3
 from kubernetes.client.exceptions import ApiException
 
 from kubesent import errors, k8s
-from kubesent.cluster.api import FIELD_MANAGER
+from kubesent.cluster.api import FIELD_MANAGER, READABLE_KINDS
 from kubesent.settings import Settings
 
 STRATEGIC_MERGE = "application/strategic-merge-patch+json"
@@ -221,7 +221,7 @@ class KubeCluster:
         return f"{group}/namespaces/{{namespace}}/{plural}/{{name}}{suffix}"
 
     def read(self, *, api_version: str, kind: str, namespace: str, name: str) -> dict[str, Any]:
-        if kind not in _KIND_PATHS:
+        if kind not in READABLE_KINDS:
             raise errors.ClusterRefused(f"KubeSent does not read {kind} objects", status=400)
         return self._json("GET", self._path(kind), f"read {kind} {namespace}/{name}",
                           names={"namespace": namespace, "name": name})

@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from kubesent import errors
+from kubesent import errors, k8s
+from kubesent.cluster.api import READABLE_KINDS
 from kubesent.objects import as_dict
 
 
@@ -62,6 +63,8 @@ class MemoryCluster:
 
     def read(self, *, api_version: str, kind: str, namespace: str, name: str) -> dict[str, Any]:
         self.calls += 1
+        if kind not in READABLE_KINDS:
+            raise errors.ClusterRefused(f"KubeSent does not read {kind} objects", status=400)
         found = self._objects.get((kind, namespace, name))
         if found is None:
             raise errors.NotFound(f"read {kind} {namespace}/{name}: not in the bundle")
@@ -84,11 +87,14 @@ class MemoryCluster:
         entry = self._logs.get(f"{namespace}/{pod}/{container}") or {}
         text = entry.get("previous" if previous else "current") or ""
         lines = text.splitlines(keepends=True)[-tail_lines:]
-        return "".join(lines).encode()[-limit_bytes:].decode("utf-8", errors="ignore")
+        # As the API server: the last tailLines lines, then at most limitBytes from their start.
+        return "".join(lines).encode()[:limit_bytes].decode("utf-8", errors="ignore")
 
     def patch(self, *, api_version: str, kind: str, namespace: str, name: str,
               body: dict[str, Any], dry_run: bool) -> dict[str, Any]:
         self.calls += 1
+        if kind not in k8s.PATCHABLE_KINDS:
+            raise errors.ClusterRefused(f"KubeSent never patches {kind} objects", status=403)
         current = self._objects.get((kind, namespace, name))
         if current is None:
             raise errors.NotFound(f"patch {kind} {namespace}/{name}: not in the bundle")
