@@ -123,8 +123,10 @@ class Settings(BaseSettings):
     """The same failure on the patched template within this window means the fix did not work."""
     breaker_namespace_workloads: int = Field(5, ge=1)
     """More failing workloads than this in one namespace within the window is systemic."""
-    breaker_cluster_workloads: int = Field(15, ge=1)
-    """More failing workloads than this in the cluster within the window is systemic."""
+    breaker_cluster_namespaces: int = Field(5, ge=1)
+    """More namespaces with failing workloads than this in the cluster within the window is systemic
+    (a bad node pool, a registry outage). Namespaces, not workloads: one tenant's storm must not pause
+    everyone; it holds its own namespace."""
     breaker_window_seconds: int = Field(300, ge=10)
     """Window of the circuit breaker."""
 

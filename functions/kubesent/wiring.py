@@ -18,7 +18,7 @@ def ledger_settings(settings: Settings) -> ledger_module.Settings:
         lease_seconds=settings.claim_lease_seconds, cooldown_seconds=settings.cooldown_seconds,
         recurrence_window_seconds=settings.recurrence_window_seconds,
         breaker_namespace_workloads=settings.breaker_namespace_workloads,
-        breaker_cluster_workloads=settings.breaker_cluster_workloads,
+        breaker_cluster_namespaces=settings.breaker_cluster_namespaces,
         breaker_window_seconds=settings.breaker_window_seconds, ttl_days=settings.ledger_ttl_days)
 
 

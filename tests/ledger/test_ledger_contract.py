@@ -172,7 +172,8 @@ def test_recurrence_ends_with_its_window_and_a_new_fix_is_not_ineffective(ledger
 
 
 def test_breaker_trips_over_the_namespace_limit_and_escalates_once(ledger_factory: Callable[..., Any]) -> None:
-    settings = ledger.Settings(breaker_namespace_workloads=3, breaker_cluster_workloads=100, breaker_window_seconds=300)
+    settings = ledger.Settings(breaker_namespace_workloads=3, breaker_cluster_namespaces=100,
+                               breaker_window_seconds=300)
     store = ledger_factory(settings)
 
     first_three = [store.admit(incident(owner_name=f"w{i}"), now=T0 + timedelta(seconds=i)) for i in range(3)]
@@ -189,8 +190,9 @@ def test_breaker_trips_over_the_namespace_limit_and_escalates_once(ledger_factor
     assert after_window.verdict is ledger.Verdict.PROCEED
 
 
-def test_breaker_counts_distinct_workloads_across_the_cluster(ledger_factory: Callable[..., Any]) -> None:
-    settings = ledger.Settings(breaker_namespace_workloads=100, breaker_cluster_workloads=2, breaker_window_seconds=300)
+def test_breaker_counts_distinct_failing_namespaces_across_the_cluster(ledger_factory: Callable[..., Any]) -> None:
+    settings = ledger.Settings(breaker_namespace_workloads=100, breaker_cluster_namespaces=2,
+                               breaker_window_seconds=300)
     store = ledger_factory(settings)
 
     same_workload = [store.admit(incident(namespace="a", container=f"c{i}"), now=T0) for i in range(3)]
@@ -204,8 +206,20 @@ def test_breaker_counts_distinct_workloads_across_the_cluster(ledger_factory: Ca
     assert other_cluster.verdict is ledger.Verdict.PROCEED
 
 
+def test_one_namespaces_storm_holds_that_namespace_only(ledger_factory: Callable[..., Any]) -> None:
+    settings = ledger.Settings(breaker_namespace_workloads=5, breaker_cluster_namespaces=3, breaker_window_seconds=300)
+    store = ledger_factory(settings)
+
+    storm = [store.admit(incident(namespace="noisy", owner_name=f"w{i}"), now=T0) for i in range(16)]
+    elsewhere = store.admit(incident(namespace="payments", owner_name="api"), now=T0)
+
+    assert [a.verdict for a in storm[:5]] == [ledger.Verdict.PROCEED] * 5
+    assert all(a.verdict is ledger.Verdict.BREAKER for a in storm[5:]) and "namespace noisy" in storm[5].reason
+    assert elsewhere.verdict is ledger.Verdict.PROCEED
+
+
 def test_breaker_escalates_exactly_once_under_concurrency(ledger_factory: Callable[..., Any]) -> None:
-    settings = ledger.Settings(breaker_namespace_workloads=2, breaker_cluster_workloads=100)
+    settings = ledger.Settings(breaker_namespace_workloads=2, breaker_cluster_namespaces=100)
     store = ledger_factory(settings)
     calls = [lambda i=i: store.admit(incident(owner_name=f"w{i}"), now=T0) for i in range(10)]
 

@@ -96,7 +96,7 @@ class Settings:
     cooldown_seconds: int = 1800
     recurrence_window_seconds: int = 86400
     breaker_namespace_workloads: int = 5
-    breaker_cluster_workloads: int = 15
+    breaker_cluster_namespaces: int = 5
     breaker_window_seconds: int = 300
     ttl_days: int = 30
 
@@ -112,9 +112,10 @@ class Ledger(Protocol):
         2. The workload's last remediation, same category: within the cooldown and with the same
            template hash → COOLDOWN; with a different template hash within the recurrence window →
            RECURRENCE (the remediation is marked ``ineffective``).
-        3. Circuit breaker: count distinct failing workloads in the namespace and the cluster within
-           the window (this one included); over a limit → BREAKER (``breaker_first`` for the event
-           that tripped it; it stays open for the window).
+        3. Circuit breaker: count distinct failing workloads in the namespace, and distinct namespaces
+           with a failing workload in the cluster, within the window (this one included); over a limit →
+           BREAKER (``breaker_first`` for the event that tripped it; it stays open for the window). A
+           storm in one namespace holds that namespace only: it counts once for the cluster.
         Any verdict but PROCEED still leaves the claim in place, so redeliveries are duplicates.
         """
         ...
@@ -174,7 +175,8 @@ def judge_history(key: IncidentKey, last: Remediation | None, *, now: datetime,
 
 def judge_breaker(*, namespace_count: int, cluster_count: int, namespace_open: bool, cluster_open: bool,
                   settings: Settings) -> tuple[str, str]:
-    """Step 3 of ``Ledger.admit``: which scopes to trip, given distinct failing-workload counts.
+    """Step 3 of ``Ledger.admit``: which scopes to trip, given the distinct failing workloads in the
+    namespace and the distinct failing namespaces in the cluster.
 
     Returns ``(namespace_action, cluster_action)``, each ``"open"`` (already tripped and still
     within its window), ``"trip"`` (over the limit: try to win the trip marker) or ``""``.
@@ -182,7 +184,7 @@ def judge_breaker(*, namespace_count: int, cluster_count: int, namespace_open: b
     def action(count: int, is_open: bool, limit: int) -> str:
         return "open" if is_open else ("trip" if count > limit else "")
     return (action(namespace_count, namespace_open, settings.breaker_namespace_workloads),
-            action(cluster_count, cluster_open, settings.breaker_cluster_workloads))
+            action(cluster_count, cluster_open, settings.breaker_cluster_namespaces))
 
 
 def breaker_admission(*, namespace_action: str, cluster_action: str, namespace_won: bool, cluster_won: bool,
@@ -194,12 +196,18 @@ def breaker_admission(*, namespace_action: str, cluster_action: str, namespace_w
         reasons.append(f"{namespace_count} workloads failing in namespace {key.namespace} within "
                        f"{settings.breaker_window_seconds} s (limit {settings.breaker_namespace_workloads})")
     if cluster_action:
-        reasons.append(f"{cluster_count} workloads failing in cluster {key.cluster or '-'} within "
-                       f"{settings.breaker_window_seconds} s (limit {settings.breaker_cluster_workloads})")
+        reasons.append(f"{cluster_count} namespaces with failing workloads in cluster {key.cluster or '-'} within "
+                       f"{settings.breaker_window_seconds} s (limit {settings.breaker_cluster_namespaces})")
     if not reasons:
         return Admission(Verdict.PROCEED, "claimed: first handler for this incident")
     return Admission(Verdict.BREAKER, "breaker: " + "; ".join(reasons),
                      breaker_first=namespace_won or cluster_won)
+
+
+def breaker_members(key: IncidentKey) -> tuple[str, str]:
+    """What each breaker scope counts for this key: the workload in its namespace, the namespace in its
+    cluster."""
+    return key.workload_id, IncidentKey(key.cluster, key.namespace, "", "", "", "", "").workload_id
 
 
 def breaker_scopes(key: IncidentKey) -> tuple[str, str]:

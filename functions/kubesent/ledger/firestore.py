@@ -10,7 +10,8 @@ Layout (every document carries ``expireAt`` for a Firestore TTL policy):
   ``token``), the key's parts, the cached diagnosis (``diagnosis_json``) and the audit record.
 * ``{collection}-workloads/{IncidentKey.workload_id}``: ``last``, the workload's last remediation
   (with ``ineffective``, pre-patch values and ``total_factor``).
-* ``{collection}-breaker/w-{scope}-{bucket}``: map ``failing`` of workload id -> last failure time,
+* ``{collection}-breaker/w-{scope}-{bucket}``: map ``failing`` of member id (a workload in a namespace
+  scope, a namespace in the cluster scope) -> last failure time,
   for a namespace or cluster scope and one window-long time bucket; the current and previous
   buckets together cover a sliding window.
 * ``{collection}-breaker/trip-{scope}``: the trip marker, ``open_until``.
@@ -191,10 +192,11 @@ class FirestoreLedger:
         scopes = ledger.breaker_scopes(key)
         client = self._firestore()
         batch = client.batch()
-        for scope, describe in zip(scopes, (f"{key.cluster or '-'}/{key.namespace}", key.cluster or "-"), strict=True):
+        described = (f"{key.cluster or '-'}/{key.namespace}", key.cluster or "-")
+        for scope, member, describe in zip(scopes, ledger.breaker_members(key), described, strict=True):
             batch.set(self._doc("-breaker", f"w-{scope}-{bucket}"),
-                      {"failing": {key.workload_id: now}, "scope": describe, "expireAt": self._expire_at(now)},
-                      merge=[FieldPath("failing", key.workload_id).to_api_repr(), "scope", "expireAt"])
+                      {"failing": {member: now}, "scope": describe, "expireAt": self._expire_at(now)},
+                      merge=[FieldPath("failing", member).to_api_repr(), "scope", "expireAt"])
         batch.commit(**self._calls())
         refs = [self._doc("-breaker", f"w-{scope}-{b}") for scope in scopes for b in (bucket, bucket - 1)]
         refs += [self._doc("-breaker", f"trip-{scope}") for scope in scopes]

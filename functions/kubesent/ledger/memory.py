@@ -73,9 +73,9 @@ class MemoryLedger:
         counts: list[int] = []
         opened: list[bool] = []
         scopes = ledger.breaker_scopes(key)
-        for scope in scopes:
+        for scope, member in zip(scopes, ledger.breaker_members(key), strict=True):
             failing = self._failing.setdefault(scope, {})
-            failing[key.workload_id] = max(now, failing.get(key.workload_id, now))
+            failing[member] = max(now, failing.get(member, now))
             for workload_id in [w for w, at in failing.items() if at < since]:
                 del failing[workload_id]  # prune: the map stays bounded by the window
             counts.append(len(failing))
