@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kubesent import errors, events
-from tests.support.scenarios import load_scenario
+from tests.support.scenarios import SCENARIOS
 
 NOW = datetime(2026, 11, 20, 10, 0, 30, tzinfo=UTC)
 
@@ -19,7 +19,8 @@ def _data(payload: object) -> dict:
 
 
 def _event() -> dict:
-    return load_scenario("oom-memory-hog")[0]["event"]
+    """The scenario's event as recorded (not moved to now)."""
+    return json.loads((SCENARIOS / "oom-memory-hog" / "bundle.json").read_text())["event"]
 
 
 def test_a_real_exporter_event_decodes_with_its_container_and_time():

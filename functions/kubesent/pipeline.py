@@ -17,7 +17,7 @@ from kubesent.cluster.api import Cluster
 from kubesent.diagnosis.base import Diagnoser, ModelReport
 from kubesent.diagnosis.context import RuleContext
 from kubesent.diagnosis.rules import registry
-from kubesent.diagnosis.schema import ESCALATE, Diagnosis
+from kubesent.diagnosis.schema import ESCALATE, Diagnosis, RemedyKind
 from kubesent.evidence import annotation, corroborate, gather
 from kubesent.evidence.model import Evidence
 from kubesent.incident import Incident, Outcome
@@ -150,12 +150,17 @@ class Pipeline:
         return planned
 
     def _diagnose(self, evidence: Evidence, key: IncidentKey, now: datetime) -> tuple[Diagnosis, ModelReport | None]:
+        history = self.ledger.history(key)
         context = RuleContext(
             memory_ceiling_bytes=quantity.parse_bytes(self.settings.memory_ceiling),
             cpu_ceiling_millicores=quantity.parse_millicores(self.settings.cpu_ceiling),
             max_increase_factor=self.settings.max_increase_factor,
             max_total_increase_factor=self.settings.max_total_increase_factor,
-            last_remediation=annotation.parse(evidence.owner.annotations))
+            last_remediation=annotation.parse(evidence.owner.annotations),
+            memory_raises={name: h.template_hashes for name, h in history.items()
+                           if RemedyKind.RAISE_MEMORY_LIMIT.value in h.remedies},
+            original_memory_limits={name: str(h.original["memory_limit"]) for name, h in history.items()
+                                    if h.original.get("memory_limit")})
         found = registry.diagnose(evidence, context)
         if found is not None:
             return found, None

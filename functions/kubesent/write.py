@@ -65,7 +65,7 @@ class SafeWriter:
         self.ledger.record_remediation(key, Remediation(
             incident_id=key.id, category=key.category, remedy=diagnosis.remedy.kind.value, action="applied", at=now,
             template_hash=evidence.template_hash, previous=planned.previous or {}, patch=patch,
-            total_factor=total_factor))
+            total_factor=total_factor, container=diagnosis.remedy.container or ""))
         return outcome
 
     def _annotations(self, incident: Incident, diagnosis: Diagnosis, planned: Outcome,

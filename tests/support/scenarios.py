@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,41 @@ def names() -> list[str]:
 
 
 def load_scenario(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The folder's bundle and expected outcome."""
+    """The folder's bundle, moved in time so that its event happens now, and the expected outcome.
+
+    Every timestamp moves by the same amount (the pod's start, its containers' runs, its events), so the
+    facts keep their order and distances: a pod that started ten minutes before its event still did.
+    Tests re-stamp the event with ``event_at``; the objects must agree with it.
+    """
     folder = SCENARIOS / name
-    return json.loads((folder / "bundle.json").read_text()), json.loads((folder / "expected.json").read_text())
+    bundle = json.loads((folder / "bundle.json").read_text())
+    return shifted(bundle, datetime.now(UTC).replace(microsecond=0)), json.loads((folder / "expected.json").read_text())
+
+
+_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$")
+
+
+def shifted(bundle: dict[str, Any], when: datetime) -> dict[str, Any]:
+    """A copy of ``bundle`` with every timestamp moved so that its event happened at ``when``."""
+    event = bundle.get("event") or {}
+    stamp = event.get("lastTimestamp") or event.get("eventTime") or (event.get("metadata") or {}).get(
+        "creationTimestamp")
+    if not stamp:
+        return copy.deepcopy(bundle)
+    delta = when - datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+    def move(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: move(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [move(item) for item in value]
+        if isinstance(value, str) and _STAMP.match(value):
+            moved = datetime.fromisoformat(value.replace("Z", "+00:00")) + delta
+            fraction = "." in value
+            return moved.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if fraction else "%Y-%m-%dT%H:%M:%SZ")
+        return value
+
+    return {**bundle, "event": move(event), "objects": move(bundle.get("objects") or [])}
 
 
 def event_at(bundle: dict[str, Any], when: datetime) -> dict[str, Any]:

@@ -67,7 +67,8 @@ def identify(reader: Reader, event: PodEvent, *, cluster: str) -> Evidence:
         template_drift=resolution.unverified or drift.pod_drift(pod, top),
         container_drifts={name: why for name in _container_names(pod)
                           if (why := drift.container_drift(pod, top, name)) is not None},
-        pod_spec=podfacts.pruned_pod_spec(pod))
+        pod_spec=podfacts.pruned_pod_spec(pod),
+        pod_started_at=str(status["startTime"]) if status.get("startTime") else None)
 
 
 def _container_names(pod: dict[str, Any]) -> list[str]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from kubesent.events import PodEvent
 from kubesent.evidence.category import Category
+from kubesent.evidence.trend import MemoryTrend
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,10 @@ class Evidence:
     """Why the failing pod is not provably an instance of the owner's current template (a forged or
     unverifiable owner reference, a pod-level spec that differs), if it is not. Such incidents are
     proposed, never patched: the patch would be computed from the wrong facts."""
+    pod_started_at: str | None = None
+    """``status.startTime``: with the restart count, how long the container's runs lasted."""
+    memory_trend: MemoryTrend | None = None
+    """The focus container's memory over its last life, when a metrics provider is configured."""
     container_drifts: dict[str, str] = field(default_factory=dict)
     """Per container of the pod, why it differs from the owner's template (containers that match are absent)."""
     config_objects: dict[str, bool] = field(default_factory=dict)

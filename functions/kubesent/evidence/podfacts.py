@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from kubesent import k8s, redaction
@@ -133,6 +134,29 @@ def containers(pod: dict[str, Any]) -> tuple[ContainerFacts, ...]:
                 restart_count=int(state.get("restartCount") or 0), ready=bool(state.get("ready")),
                 logs_current="", logs_previous="", heap_flags=_heap_flags(container, env)))
     return tuple(result)
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """An API timestamp (``2026-11-20T10:00:00Z``), or None when absent or unreadable."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def last_run_seconds(facts: ContainerFacts) -> float | None:
+    """How long the container's last run lasted (its termination's startedAt to finishedAt), if known."""
+    last = facts.last_terminated or facts.terminated
+    if last is None:
+        return None
+    started, finished = parse_time(last.started_at), parse_time(last.finished_at)
+    # A container that never started reports startedAt as the Unix epoch (runc StartError).
+    if started is None or finished is None or started.year < 2000 or finished < started:
+        return None
+    return (finished - started).total_seconds()
 
 
 def failing(facts: ContainerFacts) -> bool:

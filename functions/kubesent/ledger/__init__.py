@@ -59,6 +59,10 @@ class Verdict(StrEnum):
     """Too many workloads failing in the scope: systemic; escalate once, then hold."""
 
 
+# A container keeps the template hashes of its last few changes: enough to tell an old pod from a new one.
+MAX_TEMPLATE_HASHES = 10
+
+
 @dataclass(frozen=True)
 class Remediation:
     """A patch KubeSent wrote (or would have written, in dry-run) to a workload."""
@@ -77,6 +81,37 @@ class Remediation:
     """Product of all limit increases made by KubeSent on this workload so far."""
     ineffective: bool = False
     """Set by ``admit`` when the same failure came back on the patched template (RECURRENCE)."""
+    container: str = ""
+    """The container the remedy changed ("" for a pod-level change)."""
+
+
+@dataclass(frozen=True)
+class ContainerHistory:
+    """Everything KubeSent ever changed in one container of a workload (within the ledger's TTL).
+
+    Kept beside ``last`` so that neither a later remediation of something else nor a person's edit can
+    hide an earlier raise: a failed fix is never repeated, and the total increase never resets."""
+
+    original: dict[str, Any]
+    """The values before KubeSent's first change of each field (``{"memory_limit": "64Mi"}``)."""
+    remedies: tuple[str, ...]
+    """The remedy kinds applied to this container, oldest first, each once."""
+    template_hashes: tuple[str, ...]
+    """The pod-template hashes the changes were made on (pods of these predate the change)."""
+    count: int
+
+
+def extend_history(history: ContainerHistory | None, remediation: Remediation) -> ContainerHistory:
+    """The history after one more remediation: originals kept, the rest appended."""
+    if history is None:
+        return ContainerHistory(original=dict(remediation.previous), remedies=(remediation.remedy,),
+                                template_hashes=(remediation.template_hash,), count=1)
+    original = {**remediation.previous, **history.original}
+    remedies = history.remedies + (() if remediation.remedy in history.remedies else (remediation.remedy,))
+    hashes = history.template_hashes + (() if remediation.template_hash in history.template_hashes
+                                        else (remediation.template_hash,))
+    return ContainerHistory(original=original, remedies=remedies, template_hashes=hashes[-MAX_TEMPLATE_HASHES:],
+                            count=history.count + 1)
 
 
 @dataclass(frozen=True)
@@ -133,6 +168,10 @@ class Ledger(Protocol):
 
     def last_remediation(self, key: IncidentKey) -> Remediation | None:
         """The workload's most recent remediation, any category."""
+        ...
+
+    def history(self, key: IncidentKey) -> dict[str, ContainerHistory]:
+        """Per container of the workload, everything KubeSent changed in it."""
         ...
 
     def complete(self, key: IncidentKey, record: dict[str, Any], *, now: datetime) -> None:

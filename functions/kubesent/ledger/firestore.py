@@ -245,11 +245,22 @@ class FirestoreLedger:
 
     def record_remediation(self, key: ledger.IncidentKey, remediation: ledger.Remediation) -> None:
         at = as_utc(remediation.at)
-        data = {"last": _remediation_to(replace(remediation, at=at)), "workload": key.describe(),
-                "expireAt": self._expire_at(at)}
         with _wrapped("record the remediation"):
+            ref = self._doc("-workloads", key.workload_id)
+            # Read, extend, write: two remediations of one workload never race (claims and cooldowns
+            # serialise them), and the history must keep its originals, which a blind merge cannot.
+            histories = _histories_from(_field(ref.get(**self._calls()), "history_json"))
+            histories[remediation.container] = ledger.extend_history(histories.get(remediation.container),
+                                                                     remediation)
+            data = {"last": _remediation_to(replace(remediation, at=at)), "workload": key.describe(),
+                    "history_json": _histories_to(histories), "expireAt": self._expire_at(at)}
             # merge by top-level field: ``last`` is replaced whole (an old ``ineffective`` must not survive)
-            self._doc("-workloads", key.workload_id).set(data, merge=list(data), **self._calls())
+            ref.set(data, merge=list(data), **self._calls())
+
+    def history(self, key: ledger.IncidentKey) -> dict[str, ledger.ContainerHistory]:
+        with _wrapped("read the remediation history"):
+            snapshot = self._doc("-workloads", key.workload_id).get(**self._calls())
+        return _histories_from(_field(snapshot, "history_json"))
 
     def last_remediation(self, key: ledger.IncidentKey) -> ledger.Remediation | None:
         with _wrapped("read the last remediation"):
@@ -316,13 +327,34 @@ def _count_failing(snapshots: list[Any], *, since: datetime) -> int:
     return len(failing)
 
 
+def _histories_to(histories: dict[str, ledger.ContainerHistory]) -> str:
+    return json.dumps({name: {"original": h.original, "remedies": list(h.remedies),
+                              "template_hashes": list(h.template_hashes), "count": h.count}
+                       for name, h in histories.items()}, sort_keys=True, default=str)
+
+
+def _histories_from(stored: Any) -> dict[str, ledger.ContainerHistory]:
+    if not isinstance(stored, str):
+        return {}
+    try:
+        raw = json.loads(stored)
+    except ValueError:
+        return {}
+    return {str(name): ledger.ContainerHistory(original=dict(h.get("original") or {}),
+                                               remedies=tuple(h.get("remedies") or ()),
+                                               template_hashes=tuple(h.get("template_hashes") or ()),
+                                               count=int(h.get("count") or 0))
+            for name, h in raw.items() if isinstance(h, dict)}
+
+
 def _remediation_to(remediation: ledger.Remediation) -> dict[str, Any]:
     # previous/patch are JSON text: Firestore maps reject nested arrays and keys like "a.b".
     return {"incident_id": remediation.incident_id, "category": remediation.category, "remedy": remediation.remedy,
             "action": remediation.action, "at": remediation.at, "template_hash": remediation.template_hash,
             "previous_json": json.dumps(remediation.previous, sort_keys=True),
             "patch_json": json.dumps(remediation.patch, sort_keys=True),
-            "total_factor": remediation.total_factor, "ineffective": remediation.ineffective}
+            "total_factor": remediation.total_factor, "ineffective": remediation.ineffective,
+            "container": remediation.container}
 
 
 def _remediation_from(stored: dict[str, Any] | None) -> ledger.Remediation | None:
@@ -334,5 +366,5 @@ def _remediation_from(stored: dict[str, Any] | None) -> ledger.Remediation | Non
         action=stored["action"], at=datetime.fromisoformat(at.isoformat()).astimezone(UTC),
         template_hash=stored["template_hash"], previous=json.loads(stored["previous_json"]),
         patch=json.loads(stored["patch_json"]), total_factor=float(stored["total_factor"]),
-        ineffective=bool(stored.get("ineffective", False)))
+        ineffective=bool(stored.get("ineffective", False)), container=str(stored.get("container") or ""))
 

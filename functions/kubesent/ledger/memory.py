@@ -39,6 +39,7 @@ class MemoryLedger:
         self._claims: dict[str, _Claim] = {}
         self._remediations: dict[str, ledger.Remediation] = {}
         # scope id -> workload id -> when it last failed (a sliding window is filtered on read).
+        self._histories: dict[str, dict[str, ledger.ContainerHistory]] = {}
         self._failing: dict[str, dict[str, datetime]] = {}
         # scope id -> end of the open breaker window.
         self._trips: dict[str, datetime] = {}
@@ -109,6 +110,13 @@ class MemoryLedger:
     def record_remediation(self, key: ledger.IncidentKey, remediation: ledger.Remediation) -> None:
         with self._lock:
             self._remediations[key.workload_id] = replace(remediation, at=as_utc(remediation.at))
+            histories = self._histories.setdefault(key.workload_id, {})
+            histories[remediation.container] = ledger.extend_history(histories.get(remediation.container),
+                                                                     remediation)
+
+    def history(self, key: ledger.IncidentKey) -> dict[str, ledger.ContainerHistory]:
+        with self._lock:
+            return dict(self._histories.get(key.workload_id, {}))
 
     def last_remediation(self, key: ledger.IncidentKey) -> ledger.Remediation | None:
         with self._lock:

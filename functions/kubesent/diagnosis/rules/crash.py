@@ -9,9 +9,9 @@ from __future__ import annotations
 import re2
 
 from kubesent.diagnosis.context import RuleContext
-from kubesent.diagnosis.rules.memory import uptime_seconds
 from kubesent.diagnosis.rules.text import COMMAND_SHOWN_CHARS, INLINE_QUOTE_CHARS, compile_pattern, find_line, quote
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis, Remedy, RemedyKind
+from kubesent.evidence import podfacts
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import ContainerFacts, Evidence
 
@@ -115,7 +115,7 @@ def _exit(facts: ContainerFacts) -> tuple[int | None, float | None]:
     last = facts.last_terminated or facts.terminated
     if last is None:
         return None, None
-    return last.exit_code, uptime_seconds(facts)
+    return last.exit_code, podfacts.last_run_seconds(facts)
 
 
 def crash_loop(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
