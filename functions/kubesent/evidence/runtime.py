@@ -32,8 +32,8 @@ _OLD_MAJOR = re.compile(r"^(?:1\.)?[67](?:[^0-9]|$)")
 # The Docker Hub `java` repository was deprecated at JDK 8u111, before container support.
 _DEPRECATED_JAVA_REPOSITORY = re.compile(r"^(?:docker\.io/)?(?:library/)?java$")
 # A loop that never ends on its own, in the shells and languages containers start with.
-_ENDLESS_LOOP = re.compile(r"while\s+(?:true|:|\[\s*1\s*\]|1)\b|while\s*\(\s*(?:true|1)\s*\)|for\s*\(\(?\s*;\s*;\s*\)"
-                           r"|until\s+false\b")
+_ENDLESS_LOOP = re.compile(r"(?i)while\s+(?:true|:|\[\s*1\s*\]|1)(?=[\s;:)]|$)|while\s*\(\s*(?:true|1)\s*\)|"
+                           r"for\s*\(\(?\s*;\s*;\s*\)|until\s+false(?=[\s;]|$)")
 # Inside such a loop, something that only ever grows: appending to a file or a variable.
 _ACCUMULATES = re.compile(r">>|\+=|tee\s+-a|\.append\(|\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?\$\{?\1\b")
 # Reading an endless device with nothing to stop it.
@@ -71,7 +71,8 @@ def jvm_without_container_support(image: str) -> str | None:
     if not _JVM_REPOSITORY.search(f"{name}:"):
         return None
     if _DEPRECATED_JAVA_REPOSITORY.fullmatch(name):
-        return f"the {name} image was deprecated at JDK 8u111, before JVMs read the container's limit"
+        return (f"the {name} image was deprecated at JDK 8u111, before container support: its JVM sizes its heap "
+                "from the node's memory, not the limit")
     update = _JDK8_UPDATE.search(tag)
     if update and int(update.group(1)) < FIRST_CONTAINER_AWARE_JDK8_UPDATE:
         return (f"JDK 8u{update.group(1)} predates container support (8u{FIRST_CONTAINER_AWARE_JDK8_UPDATE}): "

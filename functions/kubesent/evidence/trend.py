@@ -16,7 +16,8 @@ from enum import StrEnum
 
 # Fewer points than this (one a minute or so) is no trend.
 MIN_SAMPLES = 6
-# "Early": the first fifth of the life; "most of its peak": 80 %.
+# "Early": the first fifth of the life; "most of its peak": 80 %. A plateau keeps the later half's median
+# there too.
 EARLY_SHARE_OF_LIFE = 0.2
 EARLY_SHARE_OF_PEAK = 0.8
 # A leak climbs through the life: most steps go up, and the climb is a large part of the peak.
@@ -63,8 +64,9 @@ def classify(samples: Sequence[tuple[float, float]], *, source: str) -> MemoryTr
     steps = list(zip(values, values[1:], strict=False))
     rising = sum(1 for a, b in steps if b > a) / len(steps)
     climb = values[-1] - values[0]
-    if early >= EARLY_SHARE_OF_PEAK * peak:
-        kind = TrendKind.UNDERSIZED
+    later = sorted(values[len(values) // 2:])
+    if early >= EARLY_SHARE_OF_PEAK * peak and later[len(later) // 2] >= EARLY_SHARE_OF_PEAK * peak:
+        kind = TrendKind.UNDERSIZED  # high early and it stays there: a plateau
     elif slope > 0 and rising >= RISING_SHARE_OF_STEPS and climb >= CLIMB_SHARE_OF_PEAK * peak:
         kind = TrendKind.LEAK
     else:

@@ -1,0 +1,160 @@
+"""The OOM rule raises on its own only when the evidence says the limit is too small (issue 14).
+
+Each test is a general fact about how containers use memory, not a copy of one incident.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from kubesent.diagnosis.context import RuleContext
+from kubesent.diagnosis.rules import oom
+from kubesent.diagnosis.schema import RemedyKind
+from kubesent.evidence import trend
+from kubesent.evidence.category import Category
+from kubesent.evidence.model import Termination
+from tests.fakes.evidence_builder import container, evidence
+
+CONTEXT = RuleContext(memory_ceiling_bytes=4 * 2**30, cpu_ceiling_millicores=4000, max_increase_factor=2.0,
+                      max_total_increase_factor=4.0)
+STARTED = "2025-01-01T00:00:00Z"  # the builder's event happens at this instant plus an hour below
+
+
+def _killed_after(seconds: int) -> Termination:
+    minutes, rest = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return Termination(reason="OOMKilled", exit_code=137, message="", started_at="2024-12-31T23:00:00Z",
+                       finished_at=f"2024-12-31T{23 + hours:02d}:{minutes:02d}:{rest:02d}Z")
+
+
+def _oom(run_seconds: int = 30, *, pod_started: str | None = "2024-12-31T22:58:00Z", restarts: int = 3,
+         **changes):
+    facts = container(last_terminated=_killed_after(run_seconds), restart_count=restarts,
+                      logs_previous="serving requests\n", **changes)
+    return evidence(containers=(facts,), category=Category.OOM_KILLED, pod_started_at=pod_started)
+
+
+def _diagnose(found_evidence, context: RuleContext = CONTEXT):
+    return oom.oom_killed(found_evidence, context)
+
+
+def test_a_kill_within_minutes_of_starting_is_raised_on_its_own():
+    found = _diagnose(_oom(run_seconds=40, pod_started="2024-12-31T23:55:00Z", restarts=2))
+
+    assert found.remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and found.propose_only is None
+
+
+@pytest.mark.parametrize("run_seconds", [45 * 60, 3 * 3600])
+def test_a_kill_after_a_long_run_is_growth_and_only_proposed(run_seconds):
+    found = _diagnose(_oom(run_seconds=run_seconds, pod_started="2024-12-31T20:00:00Z"))
+
+    assert found.remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and "before the kill" in found.propose_only
+
+
+def test_short_last_run_but_long_earlier_runs_is_not_start_up():
+    """Three restarts in a pod that is eight hours old: the earlier runs lasted hours."""
+    found = _diagnose(_oom(run_seconds=60, pod_started="2024-12-31T16:00:00Z", restarts=3))
+
+    assert found.propose_only and "on average" in found.propose_only
+
+
+def test_an_unknown_run_length_is_no_evidence_for_a_raise():
+    facts = container(last_terminated=Termination(reason="OOMKilled", exit_code=137, message="", started_at=None,
+                                                  finished_at=None))
+    found = _diagnose(evidence(containers=(facts,), category=Category.OOM_KILLED))
+
+    assert found.propose_only and "unknown" in found.propose_only
+
+
+def test_a_limit_raised_before_is_not_raised_again_on_its_own():
+    context = dataclasses.replace(CONTEXT, memory_raises={"app": ("7c9d",)})  # this pod predates the raise
+
+    found = _diagnose(_oom(run_seconds=40, pod_started="2024-12-31T23:55:00Z", restarts=1), context)
+
+    assert found.remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and "already raised" in found.propose_only
+
+
+def test_a_kill_on_the_template_a_raise_produced_escalates_even_after_other_remediations():
+    context = dataclasses.replace(CONTEXT, memory_raises={"app": ("5b1a",)})  # raised on an older template
+
+    found = _diagnose(_oom(run_seconds=40, pod_started="2024-12-31T23:55:00Z"), context)
+
+    assert found.remedy.kind is RemedyKind.ESCALATE and "does not repeat a failed fix" in found.root_cause
+
+
+def test_the_total_cap_counts_from_the_ledgers_original_whatever_came_between():
+    context = dataclasses.replace(CONTEXT, original_memory_limits={"app": "64Mi"})  # 256Mi = 64Mi × 4
+
+    found = _diagnose(_oom(run_seconds=40, pod_started="2024-12-31T23:55:00Z"), context)
+
+    assert found.remedy.kind is RemedyKind.ESCALATE and "in total" in found.root_cause
+
+
+@pytest.mark.parametrize(("flags", "fragment"), [
+    (("-XX:MaxRAMPercentage=80",), "80% of the memory limit"),
+    (("-Xmx1g",), "sets a heap of 1Gi"),
+    (("--max-old-space-size=300",), "sets a heap of 300Mi"),
+])
+def test_a_heap_that_ignores_or_follows_the_limit_gets_its_flag_fixed(flags, fragment):
+    found = _diagnose(_oom(run_seconds=3600, heap_flags=flags))
+
+    assert found.remedy.kind is RemedyKind.FIX_COMMAND_OR_ARGS and fragment in found.root_cause
+
+
+@pytest.mark.parametrize("image", ["openjdk:8u151-jre", "java:8", "registry.example.com/base/jdk:7u80",
+                                   "docker.io/library/openjdk:8u181-jdk-alpine"])
+def test_a_jvm_that_cannot_see_the_limit_is_not_given_more(image):
+    found = _diagnose(_oom(run_seconds=20, image=image))
+
+    assert found.remedy.kind is RemedyKind.FIX_COMMAND_OR_ARGS and "node's memory" in found.root_cause
+
+
+@pytest.mark.parametrize("image", ["openjdk:8u392-jre", "eclipse-temurin:21-jre", "openjdk:11", "nginx:1.27"])
+def test_a_container_aware_or_non_jvm_image_is_judged_by_its_run(image):
+    found = _diagnose(_oom(run_seconds=40, pod_started="2024-12-31T23:55:00Z", restarts=1, image=image))
+
+    assert found.remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and found.propose_only is None
+
+
+@pytest.mark.parametrize("command", [
+    ("sh", "-c", 'x=a; while true; do x="$x$x"; done'),
+    ("/bin/sh", "-c", "while :; do cat /var/log/app.log >> /tmp/all.log; done"),
+    ("bash", "-c", "tail /dev/zero"),
+    ("python", "-c", "b = []\nwhile True: b.append(bytearray(2**20))"),
+])
+def test_a_command_that_writes_without_bound_gets_a_person(command):
+    found = _diagnose(_oom(run_seconds=40, pod_started="2024-12-31T23:55:00Z", command=command, args=()))
+
+    assert found.remedy.kind is RemedyKind.FIX_COMMAND_OR_ARGS and "without bound" in found.root_cause
+
+
+@pytest.mark.parametrize("command", [
+    ("stress", "--vm", "1", "--vm-bytes", "50M", "--vm-hang", "1"),
+    ("sh", "-c", "while true; do curl -s http://localhost:8080/healthz; sleep 5; done"),
+    ("sh", "-c", "head -c 1048576 /dev/zero > /tmp/block"),
+])
+def test_a_bounded_command_is_no_unbounded_writer(command):
+    found = _diagnose(_oom(run_seconds=40, pod_started="2024-12-31T23:55:00Z", command=command, args=()))
+
+    assert found.remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT
+
+
+def _trend(kind: trend.TrendKind) -> trend.MemoryTrend:
+    return trend.MemoryTrend(kind=kind, samples=30, peak_bytes=256 * 2**20, slope_bytes_per_minute=2**20,
+                             source="prometheus")
+
+
+def test_a_leaking_trend_is_proposed_with_its_slope():
+    found = _diagnose(dataclasses.replace(_oom(run_seconds=40, pod_started="2024-12-31T23:55:00Z"),
+                                          memory_trend=_trend(trend.TrendKind.LEAK)))
+
+    assert found.propose_only and "+1.0Mi/min" in found.propose_only
+
+
+def test_a_plateau_at_the_limit_is_raised_even_after_a_long_run():
+    found = _diagnose(dataclasses.replace(_oom(run_seconds=3 * 3600, pod_started="2024-12-31T20:00:00Z"),
+                                          memory_trend=_trend(trend.TrendKind.UNDERSIZED)))
+
+    assert found.remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and found.propose_only is None
