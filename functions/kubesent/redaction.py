@@ -139,8 +139,11 @@ _NOT_SECRET_LAST_WORDS: Final = frozenset({
     "expires", "enabled", "required", "mode",
     "java", "kt", "scala", "py", "go", "js", "ts", "rb", "rs", "cs", "cpp", "php",
 })
-# $PWD and $OLDPWD in env dumps are the shell's working directories.
-_NOT_SECRET_KEYS: Final = frozenset({"pwd", "oldpwd"})
+# $PWD and $OLDPWD in env dumps are the shell's working directories, but ODBC's "Pwd=" and a JSON "pwd"
+# key are passwords: under these names only a path is harmless.
+_PATH_OR_SECRET_KEYS: Final = frozenset({"pwd", "oldpwd"})
+# Words that make a "...KEY" name public or structural ("PUBLIC_KEY", "PRIMARY_KEY"), not a secret.
+_NOT_SECRET_KEY_QUALIFIERS: Final = frozenset({"public", "primary", "foreign", "sort", "partition", "routing"})
 # Values that say something about a secret without being one.
 _BENIGN_VALUES: Final = frozenset({"true", "false", "yes", "no", "on", "off", "null", "nil", "none", "undefined",
                                    "enabled", "disabled", "required", "optional", "redacted", "hidden", "masked"})
@@ -152,7 +155,7 @@ def _key_kind(key: str, *, bare_key_word: bool = False) -> str | None:
     (annotation names such as "ssh-key"), which in free text would match too much."""
     words = [word.lower() for word in _WORDS.findall(key)]
     joined = "".join(words)
-    if not words or joined in _NOT_SECRET_KEYS or words[-1] in _NOT_SECRET_LAST_WORDS:
+    if not words or words[-1] in _NOT_SECRET_LAST_WORDS:
         return None
     for fragment, kind in _KEY_FRAGMENTS:
         if fragment in joined:
@@ -164,7 +167,7 @@ def _key_kind(key: str, *, bare_key_word: bool = False) -> str | None:
         return "token"
     if joined.endswith("pass") and joined not in ("bypass", "compass"):  # redis "requirepass", "masterpass"
         return "password"
-    if bare_key_word and words[-1] in ("key", "keys"):
+    if bare_key_word and words[-1] in ("key", "keys") and _NOT_SECRET_KEY_QUALIFIERS.isdisjoint(words):
         return "key"
     return None
 
@@ -180,14 +183,15 @@ def _looks_random(value: str) -> bool:
     return any(c.isdigit() for c in value) or (value.lower() != value and value.upper() != value)
 
 
-def _starts_line(data: bytes, position: int) -> bool:
-    """Only indentation (or a YAML list dash) before ``position`` on its line: "key: value" is config,
-    not prose."""
+def _key_column(data: bytes, position: int) -> int | None:
+    """Column of ``position`` when only indentation (or a YAML list dash) comes before it on its line,
+    else None: "key: value" at the start of a line is config, not prose."""
     window = data[max(0, position - _KEY_BACKSCAN):position]
     newline = window.rfind(b"\n")
     if newline == -1 and position > _KEY_BACKSCAN:
-        return False
-    return not window[newline + 1:].strip(b" \t-")
+        return None
+    before = window[newline + 1:]
+    return None if before.strip(b" \t-") else len(before)
 
 
 # --- rules ---------------------------------------------------------------------------------------
@@ -218,11 +222,14 @@ def _is_basic_credential(value: str) -> bool:
 # would be scanned again from each following key, which is quadratic on a crafted line.
 _BARE_VALUE_MAX: Final = 512
 _KEY_CHARS: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
-# Group 1: double-quoted (also JSON-escaped \"...\"), 2: single-quoted, 3: bare.
+# Groups: double-quoted (also JSON-escaped \"...\"), single-quoted, ODBC-braced ("Pwd={a;b}", which
+# may hold ";"; a JSON object has quotes, so it is not taken for one), bare.
 _PLAIN_VALUE: Final = _compile(
     rf'\\?"((?:[^"\\\n]|\\[^"\n]){{1,{_QUOTED_VALUE_MAX}}})\\?"'
     rf"|'([^'\n]{{1,{_QUOTED_VALUE_MAX}}})'"
+    rf"|\{{([^{{}}\"\n]{{1,{_QUOTED_VALUE_MAX}}})\}}"
     rf"""|\\?["']?([^\s"'\\,;&]{{1,{_BARE_VALUE_MAX}}})""")
+_BARE_GROUP: Final = 4
 _BARE_TAIL: Final = _compile(r"""[^\s"'\\,;&]*""")
 # Group 1: the scheme word, 2: the credential after it.
 _AUTH_VALUE: Final = _compile(
@@ -231,29 +238,78 @@ _AUTH_VALUE: Final = _compile(
 _SCHEME_KINDS: Final = {"bearer": "bearer", "basic": "basic-auth"}
 
 
-def _mask_keyed_value(data: bytes, match: _Match, group: int) -> _Edit | None:
+def _keyed(*, bare_key_word: bool) -> Callable[[bytes, _Match, int], _Edit | None]:
     """``key = value``, ``key: value``, ``"key": "value"``, ``--key value``: judge the key, then the value.
     The group starts at the keyword; the rest of the key ("DB_" in "DB_PASSWORD") is read back here.
-    "key: word" in the middle of a line may be prose ("failed to fetch token: unexpected EOF")."""
-    key_start, key_end = match.span(group)
-    window = data[max(0, key_start - _KEY_BACKSCAN):key_start]
-    key_head = window[len(window.rstrip(_KEY_CHARS)):]
-    separator = data[key_end:match.end()]
-    may_be_prose = b":" in separator and b"=" not in separator and not _starts_line(data, key_start - len(key_head))
-    key = (key_head + data[key_start:key_end]).decode()
-    return _mask_value_of(data, match.end(), key=key, may_be_prose=may_be_prose)
+    "key: word" in the middle of a line may be prose ("failed to fetch token: unexpected EOF").
+    ``bare_key_word`` lets a name ending in "KEY" count, for env-style names ("SIGNING_KEY")."""
+    def mask(data: bytes, match: _Match, group: int) -> _Edit | None:
+        key_start, key_end = match.span(group)
+        window = data[max(0, key_start - _KEY_BACKSCAN):key_start]
+        key_head = window[len(window.rstrip(_KEY_CHARS)):]
+        separator = data[key_end:match.end()]
+        is_yaml = b":" in separator and b"=" not in separator
+        column = _key_column(data, key_start - len(key_head))
+        key = (key_head + data[key_start:key_end]).decode()
+        kind = _key_kind(key, bare_key_word=bare_key_word)
+        if kind is None:
+            return None
+        if is_yaml and column is not None:
+            block = _mask_yaml_block(data, match.end(), column=column, kind=kind)
+            if block is not None:
+                return block
+        return _mask_value_of(data, match.end(), key=key, kind=kind, may_be_prose=is_yaml and column is None)
+    return mask
+
+
+_mask_keyed_value: Final = _keyed(bare_key_word=False)
 
 
 def _mask_named_value(data: bytes, match: _Match, group: int) -> _Edit | None:
     """Kubernetes env entries: ``{"name": "DB_PASSWORD", "value": "..."}`` and ``name: X`` / ``value: ...``."""
     key = data[match.start(group):match.end(group)].decode()
-    return _mask_value_of(data, match.end(), key=key, may_be_prose=False)
+    kind = _key_kind(key, bare_key_word=True)
+    return None if kind is None else _mask_value_of(data, match.end(), key=key, kind=kind, may_be_prose=False)
 
 
-def _mask_value_of(data: bytes, value_start: int, *, key: str, may_be_prose: bool) -> _Edit | None:
-    kind = _key_kind(key)
-    if kind is None:
+# What may follow "key:" when its value starts on the next line: a block scalar header ("|", ">-",
+# "|2") or nothing, then an optional comment.
+_YAML_BLOCK_HEAD: Final = _compile(r"(?:[|>][0-9+-]{0,2})?[ \t]*(?:#[^\n]*)?\n")
+# A first value line that opens a nested mapping, a list or a comment: the value is structure, and
+# its own keys are judged one by one.
+_YAML_NESTED: Final = _compile(r"""[ \t]*(?:-[ \t\n]|#|["']?[A-Za-z0-9_./-]{1,253}["']?[ \t]*:(?:[ \t\n]|$))""")
+# The largest value worth reading under one key is a PEM key; longer blocks are masked this far.
+_YAML_BLOCK_MAX_BYTES: Final = _PEM_MAX_BYTES
+
+
+def _mask_yaml_block(data: bytes, value_start: int, *, column: int, kind: str) -> _Edit | None:
+    """A YAML value on the lines below its key (``password: |`` then indented lines, or ``password:``
+    then the value on the next line): mask every line indented deeper than the key."""
+    head = _YAML_BLOCK_HEAD.match(data, value_start)
+    if head is None:
         return None
+    is_block_scalar = data[value_start:value_start + 1] in (b"|", b">")
+    position, limit = head.end(), min(len(data), head.end() + _YAML_BLOCK_MAX_BYTES)
+    start = end = -1
+    while position < limit:
+        line_end = data.find(b"\n", position, limit)
+        line_end = limit if line_end == -1 else line_end
+        content_start = position + len(data[position:line_end]) - len(data[position:line_end].lstrip(b" \t"))
+        if content_start < line_end:  # blank lines may sit inside a block
+            if content_start - position <= column:
+                break
+            if start == -1:
+                if not is_block_scalar and _YAML_NESTED.match(data, position) is not None:
+                    return None
+                if _is_benign(data[content_start:line_end].decode(errors="replace")):
+                    return None
+                start = content_start
+            end = line_end
+        position = line_end + 1
+    return None if start == -1 else _edit(data, start, end, kind)
+
+
+def _mask_value_of(data: bytes, value_start: int, *, key: str, kind: str, may_be_prose: bool) -> _Edit | None:
     if kind == "authorization":
         auth = _AUTH_VALUE.match(data, value_start)
         if auth is None:
@@ -266,20 +322,30 @@ def _mask_value_of(data: bytes, value_start: int, *, key: str, may_be_prose: boo
     value = _PLAIN_VALUE.match(data, value_start)
     if value is None:
         return None
-    index: int = value.lastindex  # 1: double-quoted, 2: single-quoted, 3: bare
+    index: int = value.lastindex
     start, end = value.span(index)
     text = data[start:end].decode(errors="replace")
-    if _is_benign(text):
+    if _is_benign(text) or _is_harmless_for(key=key, kind=kind, value=text):
         return None
-    if kind != "password" and text.isdigit() and len(text) <= _NUMERIC_VALUE_MAX:
+    if may_be_prose and index == _BARE_GROUP and not _looks_random(text) and kind != "password":
         return None
-    if kind != "password" and may_be_prose and index == 3 and not _looks_random(text):
-        return None
-    if index == 3 and end - start == _BARE_VALUE_MAX:
+    if index == _BARE_GROUP and end - start == _BARE_VALUE_MAX:
         # A value this long is masked whole: scanning its tail once here keeps the whole pass linear.
         tail = _BARE_TAIL.match(data, end)
         end = tail.end() if tail is not None else end
     return _edit(data, start, end, kind)
+
+
+def _is_harmless_for(*, key: str, kind: str, value: str) -> bool:
+    """Values that a secret-looking key can hold without holding a secret."""
+    if key.lower() in _PATH_OR_SECRET_KEYS:
+        return value.startswith(("/", "~"))  # $PWD is a directory; "Pwd=" anything else is a password
+    if kind == "password":
+        return False
+    if value.isdigit() and len(value) <= _NUMERIC_VALUE_MAX:  # "max_tokens=512", "TOKEN_TTL=300"
+        return True
+    # Generated keys have digits or mixed case; "SORT_KEY=created_at" or "CACHE_KEY=orders.v" do not.
+    return kind == "key" and not _looks_random(value)
 
 
 _BEARER_VALUE: Final = _compile(r"[A-Za-z0-9._~+/=-]{8,}")
