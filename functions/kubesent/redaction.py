@@ -378,16 +378,95 @@ def _mask_generic_blob(data: bytes, match: _Match, group: int) -> _Edit | None:
     return _edit(data, value.start(), value.end(), "generic-secret")
 
 
+# Query parameters that carry a credential in a URL: presigned S3 and GCS URLs, Azure SAS ("sig"),
+# OAuth redirects and API keys passed as "?key=".
+_QUERY_SECRET_NAMES: Final = (r"x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature"
+                              r"|x-goog-credential|sig|signature|key|api[_-]?key|access[_-]?token|refresh[_-]?token"
+                              r"|id[_-]?token|auth[_-]?token|token|client[_-]?secret|secret|password|passwd|pwd")
+_QUERY_VALUE: Final = _compile(rf"""[^&#\s"'<>\\;,]{{1,{_BARE_VALUE_MAX}}}""")
+_QUERY_TAIL: Final = _compile(r"""[^&#\s"'<>\\;,]*""")
+
+
+def _mask_query_value(data: bytes, match: _Match, group: int) -> _Edit | None:
+    """``?key=...`` / ``&X-Amz-Signature=...``: the name alone says the value is a credential."""
+    value = _QUERY_VALUE.match(data, match.end())
+    if value is None or _is_benign(data[value.start():value.end()].decode(errors="replace")):
+        return None
+    tail = _QUERY_TAIL.match(data, value.end())  # masked whole, so its tail is read only once
+    name = data[match.start(group):match.end(group)].decode()
+    kind = "signature" if "sig" in name.lower() else _key_kind(name, bare_key_word=True) or "secret"
+    return _edit(data, value.start(), tail.end() if tail is not None else value.end(), kind)
+
+
+# A cookie header's value is "name=value" pairs; "failed to set cookie: quota exceeded" is not one.
+_COOKIE_VALUE: Final = _compile(
+    rf"""(?:\\?["'\[]){{0,2}}([^\s=;,"'\[\]\\]{{1,256}}=[^\n"'\]\\]{{0,{_QUOTED_VALUE_MAX}}})""")
+_COOKIE_TAIL: Final = _compile(r"""[^\n"'\]\\]*""")
+
+
+def _mask_cookie(data: bytes, match: _Match, group: int) -> _Edit | None:
+    """``Cookie:`` and ``Set-Cookie:`` values are session credentials: mask the whole header value."""
+    value = _COOKIE_VALUE.match(data, match.end())
+    if value is None:
+        return None
+    tail = _COOKIE_TAIL.match(data, value.end(1))
+    return _edit(data, value.start(1), tail.end() if tail is not None else value.end(1), "cookie")
+
+
+# Flags before a command's password flag ("mysql -h db -P 3306 -u root -p...") fit in this many bytes.
+_COMMAND_BACKSCAN: Final = 256
+
+
+def _after_command(commands: tuple[str, ...], kind: str) -> Callable[[bytes, _Match, int], _Edit | None]:
+    """A credential given to a short flag whose meaning depends on the command ("-p" is mysql's
+    password but a port elsewhere, "-u user:pass" is curl's credential but docker's uid:gid): masked
+    only when one of ``commands`` comes earlier on the same line, and never when it is only digits."""
+    command = _compile(rf"""(?:^|[\s/"'])(?:{"|".join(commands)})(?:[\s"']|$)""")
+
+    def mask(data: bytes, match: _Match, group: int) -> _Edit | None:
+        window = data[max(0, match.start() - _COMMAND_BACKSCAN):match.start()]
+        line = window[window.rfind(b"\n") + 1:]
+        start, end = match.span(group)
+        if command.search(line) is None or data[start:end].isdigit():
+            return None
+        return _edit(data, start, end, kind)
+    return mask
+
+
 _KEYWORDS: Final = (r"pass|pwd|secret|token|api[_.-]?key|access[_.-]?key|private[_.-]?key|account[_.-]?key"
                     r"|cred|auth")
 # Ordered: at one start position the first rule that matches wins, so self-contained tokens come
 # before the keyed rules, and "key: value" before the looser "key value".
 _RULES: Final = (
-    _Rule(r"\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b", _token("aws-key")),
+    # Vendor tokens whose prefix and length say what they are (shapes as gitleaks documents them).
+    _Rule(r"\b((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b", _token("aws-key")),
     _Rule(r"\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})", _token("github-token")),
-    _Rule(r"\b(glpat-[A-Za-z0-9_-]{20,})", _token("gitlab-token")),
+    _Rule(r"\b((?:glpat|gldt|glrt|glptt|glft|glimt|glagent|glsoat|gloas|glcbt)-[A-Za-z0-9_-]{20,}"
+          r"|GR1348941[A-Za-z0-9_-]{20,})", _token("gitlab-token")),
     _Rule(r"\b(npm_[A-Za-z0-9]{36,})", _token("npm-token")),
-    _Rule(r"\b(xox[abposr]-[A-Za-z0-9-]{10,})", _token("slack-token")),
+    _Rule(r"\b(xox[abposre]-[A-Za-z0-9-]{10,}|xapp-[0-9]-[A-Za-z0-9-]{10,})", _token("slack-token")),
+    _Rule(r"\b(SG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64})", _token("sendgrid-key")),
+    # Twilio: API key SIDs ("SK") and account SIDs ("AC"), each 32 hex digits.
+    _Rule(r"\b((?:SK|AC)[0-9a-f]{32})\b", _token("twilio-sid")),
+    _Rule(r"\b(key-[0-9a-f]{32})\b", _token("mailgun-key")),
+    _Rule(r"\b([0-9a-f]{32}-us[0-9]{1,2})\b", _token("mailchimp-key")),
+    _Rule(r"\b(shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})\b", _token("shopify-token")),
+    _Rule(r"\b(pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,})", _token("pypi-token")),
+    _Rule(r"\b(do[opr]_v1_[a-f0-9]{64})\b", _token("digitalocean-token")),
+    _Rule(r"\b(hv[sbr]\.[A-Za-z0-9_-]{24,})", _token("vault-token")),
+    _Rule(r"\b(GOCSPX-[A-Za-z0-9_-]{28})", _token("google-client-secret")),
+    _Rule(r"\b([A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34})", _token("azure-client-secret")),
+    _Rule(r"\b([0-9]{8,10}:AA[A-Za-z0-9_-]{33})\b", _token("telegram-token")),
+    _Rule(r"discord(?:app)?\.com/api/webhooks/[0-9]{5,20}/([A-Za-z0-9_-]{60,})", _token("discord-webhook")),
+    _Rule(r"\b(PMAK-[a-f0-9]{24}-[a-f0-9]{34})\b", _token("postman-key")),
+    _Rule(r"\b(dapi[a-f0-9]{32})\b", _token("databricks-token")),
+    _Rule(r"\b(hf_[A-Za-z0-9]{34,})", _token("huggingface-token")),
+    _Rule(r"\b(dckr_pat_[A-Za-z0-9_-]{27,})", _token("docker-token")),
+    _Rule(r"\b(glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|glc_[A-Za-z0-9+/]{32,}={0,2})", _token("grafana-token")),
+    _Rule(r"\b(NRAK-[A-Z0-9]{27})\b", _token("newrelic-key")),
+    _Rule(r"\b(sq0(?:atp|csp)-[0-9A-Za-z_-]{22,43})", _token("square-token")),
+    _Rule(r"\b(lin_api_[A-Za-z0-9]{40})\b", _token("linear-key")),
+    _Rule(r"\b(AGE-SECRET-KEY-1[0-9A-Z]{58})\b", _token("age-key")),
     _Rule(r"hooks\.slack\.com/services/(T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{16,})", _token("slack-webhook")),
     _Rule(r"\b(AIza[0-9A-Za-z_-]{35})", _token("google-api-key")),
     _Rule(r"\b(ya29\.[0-9A-Za-z_-]{20,})", _token("gcp-token")),
@@ -397,14 +476,25 @@ _RULES: Final = (
     # scheme://user:password@host; the password runs to the last "@" before the path.
     _Rule(rf"""\b[A-Za-z][A-Za-z0-9+.-]{{0,30}}://[^\s:/@"'<>]{{0,{_URL_USER_MAX}}}:"""
           rf"""([^\s/"'<>]{{1,{_URL_PASSWORD_MAX}}})@""", _token("url-credentials")),
+    _Rule(rf"[?&]((?i:{_QUERY_SECRET_NAMES}))=", _mask_query_value),
+    _Rule(r"""\b((?i:set-cookie|cookie))\\?["']?[ \t]{0,8}:[ \t]{0,8}""", _mask_cookie),
+    # Env-style names ("STRIPE_SIGNING_KEY", "export GH_TOKEN="); upper case only, so "monkey=" is not one.
+    _Rule(r"""\b([A-Z][A-Z0-9_]{0,62}_(?:KEYS?|SECRET|TOKEN|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?))\b"""
+          r"""\\?["']?[ \t]{0,8}[:=][ \t]{0,8}""", _keyed(bare_key_word=True)),
     _Rule(rf"""(?i:((?:{_KEYWORDS})[A-Za-z0-9_.-]{{0,{_KEY_SUFFIX_MAX}}}))\\?["']?[ \t]{{0,8}}(?:=>|[:=])[ \t]{{0,8}}""",
           _mask_keyed_value),
-    _Rule(r"(--[A-Za-z0-9-]{0,30}(?i:password|passwd|token|secret|api-?key))[ \t]+", _mask_keyed_value),
+    _Rule(r"(--[A-Za-z0-9-]{0,30}(?i:password|passwd|pass|token|secret|api-?key))[ \t]+", _mask_keyed_value),
+    _Rule(r"""[ \t](?:-u|--user)(?:[ \t]{1,8}|=)?["']?[^\s:"'-][^\s:"']{0,127}:([^\s"']{1,256})""",
+          _after_command(("curl",), "basic-auth")),
+    _Rule(r"""[ \t]-p(?:[ \t]{1,8})?["']?([^\s"'-][^\s"']{0,255})""",
+          _after_command(("mysql", "mysqldump", "mysqladmin", "mysqlsh", "mysqlimport", "mysqlcheck", "mariadb",
+                          "mariadb-dump", "mongo", "mongosh", "mongodump", "mongorestore", "sshpass"), "password")),
+    _Rule(r"""[ \t]-a[ \t]{1,8}["']?([^\s"'-][^\s"']{0,255})""", _after_command(("redis-cli", "keydb-cli"), "password")),
     _Rule(r"""(?i:"name"[ \t]{0,8}:[ \t]{0,8}"([A-Za-z0-9_.-]{1,64})"[ \t]{0,8},[ \t]{0,8}"value"[ \t]{0,8}:[ \t]{0,8})""",
           _mask_named_value),
     _Rule(r"(?i:\bname:[ \t]{0,8}([A-Za-z0-9_.-]{1,64})[ \t]{0,8}\n[ \t]{0,32}value:[ \t]{0,8})", _mask_named_value),
     _Rule(r"\b((?i:bearer|basic))[ \t]+", _mask_scheme_credential),
-    _Rule(r"\b((?i:secret|token|key|password|passwd|apikey|api-key))[ \t]{1,4}(?:(?i:is|was)[ \t]{1,4})?",
+    _Rule(r"(?:\b|_)((?i:secret|token|key|password|passwd|apikey|api-key))[ \t]{1,4}(?:(?i:is|was)[ \t]{1,4})?",
           _mask_generic_blob),
 )
 _COMBINED: Final = _compile("|".join(f"(?:{rule.pattern})" for rule in _RULES))
