@@ -133,10 +133,10 @@ _KEY_FRAGMENTS: Final = (
 _KEY_WORDS: Final = {"pass": "password", "pwd": "password", "token": "token", "auth": "auth",
                      "cred": "credential", "creds": "credential"}
 # Last words that make the value a name, a path, a setting or a source line, not the secret
-# ("secretName", "tokenTTL", "TokenService.java:42").
+# ("secretName", "tokenTTL", "TOKEN_URL", "TokenService.java:42").
 _NOT_SECRET_LAST_WORDS: Final = frozenset({
     "name", "names", "ref", "file", "path", "dir", "namespace", "type", "kind", "length", "count", "ttl", "expiry",
-    "expires", "enabled", "required", "mode",
+    "expires", "enabled", "required", "mode", "url", "uri", "endpoint", "header", "algorithm", "prefix",
     "java", "kt", "scala", "py", "go", "js", "ts", "rb", "rs", "cs", "cpp", "php",
 })
 # $PWD and $OLDPWD in env dumps are the shell's working directories, but ODBC's "Pwd=" and a JSON "pwd"
@@ -417,19 +417,28 @@ def _mask_cookie(data: bytes, match: _Match, group: int) -> _Edit | None:
 _COMMAND_BACKSCAN: Final = 256
 
 
-def _after_command(commands: tuple[str, ...], kind: str) -> Callable[[bytes, _Match, int], _Edit | None]:
+# A flag's value: one word, optionally quoted, not the next flag. Group 1 is the secret.
+_FLAG_VALUE: Final = r"""["']?([^\s"'-][^\s"']{0,255})"""
+# curl's "-u user:password": only the password part is the secret.
+_USER_PASSWORD_VALUE: Final = r"""["']?[^\s:"'-][^\s:"']{0,127}:([^\s"']{1,256})"""
+
+
+def _after_command(commands: tuple[str, ...], value: str, kind: str) -> Callable[[bytes, _Match, int], _Edit | None]:
     """A credential given to a short flag whose meaning depends on the command ("-p" is mysql's
     password but a port elsewhere, "-u user:pass" is curl's credential but docker's uid:gid): masked
-    only when one of ``commands`` comes earlier on the same line, and never when it is only digits."""
+    only when one of ``commands`` comes earlier on the same line, and never when it is only digits.
+    The value is read after the flag only then, so a rejected flag leaves what follows to other rules."""
     command = _compile(rf"""(?:^|[\s/"'])(?:{"|".join(commands)})(?:[\s"']|$)""")
+    value_pattern = _compile(value)
 
     def mask(data: bytes, match: _Match, group: int) -> _Edit | None:
         window = data[max(0, match.start() - _COMMAND_BACKSCAN):match.start()]
-        line = window[window.rfind(b"\n") + 1:]
-        start, end = match.span(group)
-        if command.search(line) is None or data[start:end].isdigit():
+        if command.search(window[window.rfind(b"\n") + 1:]) is None:
             return None
-        return _edit(data, start, end, kind)
+        found = value_pattern.match(data, match.end())
+        if found is None or data[found.start(1):found.end(1)].isdigit():
+            return None
+        return _edit(data, found.start(1), found.end(1), kind)
     return mask
 
 
@@ -474,7 +483,11 @@ _RULES: Final = (
     _Rule(r"\b(sk-[A-Za-z0-9_-]{32,})", _token("api-key", _mixed_case_with_digit)),
     _Rule(rf"(eyJ[A-Za-z0-9_-]{{5,{_JWT_HEADER_MAX}}}\.eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?)", _token("jwt")),
     # scheme://user:password@host; the password runs to the last "@" before the path.
-    _Rule(rf"""\b[A-Za-z][A-Za-z0-9+.-]{{0,30}}://[^\s:/@"'<>]{{0,{_URL_USER_MAX}}}:"""
+    # Oracle's thin driver: jdbc:oracle:thin:user/password@host.
+    _Rule(rf"""\bjdbc:oracle:[a-z]{{1,10}}:[^\s/@:"']{{1,{_URL_USER_MAX}}}/([^\s@"']{{1,{_URL_PASSWORD_MAX}}})@""",
+          _token("url-credentials")),
+    # The user part holds no "[", so a mask already in it ("https://[REDACTED:...]@") is not re-read.
+    _Rule(rf"""\b[A-Za-z][A-Za-z0-9+.-]{{0,30}}://[^\s:/@"'<>\[]{{0,{_URL_USER_MAX}}}:"""
           rf"""([^\s/"'<>]{{1,{_URL_PASSWORD_MAX}}})@""", _token("url-credentials")),
     _Rule(rf"[?&]((?i:{_QUERY_SECRET_NAMES}))=", _mask_query_value),
     _Rule(r"""\b((?i:set-cookie|cookie))\\?["']?[ \t]{0,8}:[ \t]{0,8}""", _mask_cookie),
@@ -484,12 +497,12 @@ _RULES: Final = (
     _Rule(rf"""(?i:((?:{_KEYWORDS})[A-Za-z0-9_.-]{{0,{_KEY_SUFFIX_MAX}}}))\\?["']?[ \t]{{0,8}}(?:=>|[:=])[ \t]{{0,8}}""",
           _mask_keyed_value),
     _Rule(r"(--[A-Za-z0-9-]{0,30}(?i:password|passwd|pass|token|secret|api-?key))[ \t]+", _mask_keyed_value),
-    _Rule(r"""[ \t](?:-u|--user)(?:[ \t]{1,8}|=)?["']?[^\s:"'-][^\s:"']{0,127}:([^\s"']{1,256})""",
-          _after_command(("curl",), "basic-auth")),
-    _Rule(r"""[ \t]-p(?:[ \t]{1,8})?["']?([^\s"'-][^\s"']{0,255})""",
+    _Rule(r"[ \t](-u|--user)(?:[ \t]{1,8}|=)?", _after_command(("curl",), _USER_PASSWORD_VALUE, "basic-auth")),
+    _Rule(r"[ \t](-p)[ \t]{0,8}",
           _after_command(("mysql", "mysqldump", "mysqladmin", "mysqlsh", "mysqlimport", "mysqlcheck", "mariadb",
-                          "mariadb-dump", "mongo", "mongosh", "mongodump", "mongorestore", "sshpass"), "password")),
-    _Rule(r"""[ \t]-a[ \t]{1,8}["']?([^\s"'-][^\s"']{0,255})""", _after_command(("redis-cli", "keydb-cli"), "password")),
+                          "mariadb-dump", "mongo", "mongosh", "mongodump", "mongorestore", "sshpass"),
+                         _FLAG_VALUE, "password")),
+    _Rule(r"[ \t](-a)[ \t]{1,8}", _after_command(("redis-cli", "keydb-cli"), _FLAG_VALUE, "password")),
     _Rule(r"""(?i:"name"[ \t]{0,8}:[ \t]{0,8}"([A-Za-z0-9_.-]{1,64})"[ \t]{0,8},[ \t]{0,8}"value"[ \t]{0,8}:[ \t]{0,8})""",
           _mask_named_value),
     _Rule(r"(?i:\bname:[ \t]{0,8}([A-Za-z0-9_.-]{1,64})[ \t]{0,8}\n[ \t]{0,32}value:[ \t]{0,8})", _mask_named_value),
