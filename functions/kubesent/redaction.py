@@ -383,8 +383,9 @@ def _mask_generic_blob(data: bytes, match: _Match, group: int) -> _Edit | None:
 _QUERY_SECRET_NAMES: Final = (r"x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature"
                               r"|x-goog-credential|sig|signature|key|api[_-]?key|access[_-]?token|refresh[_-]?token"
                               r"|id[_-]?token|auth[_-]?token|token|client[_-]?secret|secret|password|passwd|pwd")
-_QUERY_VALUE: Final = _compile(rf"""[^&#\s"'<>\\;,]{{1,{_BARE_VALUE_MAX}}}""")
-_QUERY_TAIL: Final = _compile(r"""[^&#\s"'<>\\;,]*""")
+# A query value ends at the next parameter, fragment or query; credentials are percent-encoded.
+_QUERY_VALUE: Final = _compile(rf"""[^&#?\s"'<>\\;,]{{1,{_BARE_VALUE_MAX}}}""")
+_QUERY_TAIL: Final = _compile(r"""[^&#?\s"'<>\\;,]*""")
 
 
 def _mask_query_value(data: bytes, match: _Match, group: int) -> _Edit | None:
