@@ -7,7 +7,9 @@ reach the model, the ledger or a proposal. Pure: never does I/O. The evidence pi
 Hostile input stays linear (FACTS.md §8): every pattern runs in RE2, compiled once into two combined
 regexes (PEM markers; everything else). No rule can stay undecided for more than a few hundred bytes
 before it matches, so one search never reads far past its match. Values after a key are read by an
-anchored match only once the key is known, so a key that turns out harmless costs nothing more.
+anchored match only once the key is known, so a key that turns out harmless costs nothing more. The
+same holds for what a rule cannot see in one pattern: a YAML value on the lines below its key, and a
+short flag that is a password only after its command ("mysql -p", "redis-cli -a", "curl -u").
 A masked secret becomes ``[REDACTED:<kind>]``; masks already present are left as they are, so
 ``redact(redact(text)) == redact(text)``.
 """
@@ -247,13 +249,13 @@ def _keyed(*, bare_key_word: bool) -> Callable[[bytes, _Match, int], _Edit | Non
         key_start, key_end = match.span(group)
         window = data[max(0, key_start - _KEY_BACKSCAN):key_start]
         key_head = window[len(window.rstrip(_KEY_CHARS)):]
-        separator = data[key_end:match.end()]
-        is_yaml = b":" in separator and b"=" not in separator
-        column = _key_column(data, key_start - len(key_head))
         key = (key_head + data[key_start:key_end]).decode()
         kind = _key_kind(key, bare_key_word=bare_key_word)
         if kind is None:
             return None
+        separator = data[key_end:match.end()]
+        is_yaml = b":" in separator and b"=" not in separator
+        column = _key_column(data, key_start - len(key_head))
         if is_yaml and column is not None:
             block = _mask_yaml_block(data, match.end(), column=column, kind=kind)
             if block is not None:
@@ -294,7 +296,7 @@ def _mask_yaml_block(data: bytes, value_start: int, *, column: int, kind: str) -
     while position < limit:
         line_end = data.find(b"\n", position, limit)
         line_end = limit if line_end == -1 else line_end
-        content_start = position + len(data[position:line_end]) - len(data[position:line_end].lstrip(b" \t"))
+        content_start = line_end - len(data[position:line_end].lstrip(b" \t"))
         if content_start < line_end:  # blank lines may sit inside a block
             if content_start - position <= column:
                 break
@@ -322,7 +324,7 @@ def _mask_value_of(data: bytes, value_start: int, *, key: str, kind: str, may_be
     value = _PLAIN_VALUE.match(data, value_start)
     if value is None:
         return None
-    index: int = value.lastindex
+    index: int = value.lastindex  # 1: double-quoted, 2: single-quoted, 3: braced, 4: bare
     start, end = value.span(index)
     text = data[start:end].decode(errors="replace")
     if _is_benign(text) or _is_harmless_for(key=key, kind=kind, value=text):
@@ -391,11 +393,14 @@ _QUERY_TAIL: Final = _compile(r"""[^&#?\s"'<>\\;,]*""")
 def _mask_query_value(data: bytes, match: _Match, group: int) -> _Edit | None:
     """``?key=...`` / ``&X-Amz-Signature=...``: the name alone says the value is a credential."""
     value = _QUERY_VALUE.match(data, match.end())
-    if value is None or _is_benign(data[value.start():value.end()].decode(errors="replace")):
+    if value is None:
         return None
-    tail = _QUERY_TAIL.match(data, value.end())  # masked whole, so its tail is read only once
     name = data[match.start(group):match.end(group)].decode()
     kind = "signature" if "sig" in name.lower() else _key_kind(name, bare_key_word=True) or "secret"
+    text = data[value.start():value.end()].decode(errors="replace")
+    if _is_benign(text) or _is_harmless_for(key=name, kind=kind, value=text):  # "&key=reports/index.html"
+        return None
+    tail = _QUERY_TAIL.match(data, value.end())  # masked whole, so its tail is read only once
     return _edit(data, value.start(), tail.end() if tail is not None else value.end(), kind)
 
 
@@ -416,8 +421,6 @@ def _mask_cookie(data: bytes, match: _Match, group: int) -> _Edit | None:
 
 # Flags before a command's password flag ("mysql -h db -P 3306 -u root -p...") fit in this many bytes.
 _COMMAND_BACKSCAN: Final = 256
-
-
 # A flag's value: one word, optionally quoted, not the next flag. Group 1 is the secret.
 _FLAG_VALUE: Final = r"""["']?([^\s"'-][^\s"']{0,255})"""
 # curl's "-u user:password": only the password part is the secret.
@@ -483,11 +486,11 @@ _RULES: Final = (
     _Rule(r"\b((?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}|whsec_[0-9A-Za-z]{24,})", _token("stripe-key")),
     _Rule(r"\b(sk-[A-Za-z0-9_-]{32,})", _token("api-key", _mixed_case_with_digit)),
     _Rule(rf"(eyJ[A-Za-z0-9_-]{{5,{_JWT_HEADER_MAX}}}\.eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?)", _token("jwt")),
-    # scheme://user:password@host; the password runs to the last "@" before the path.
     # Oracle's thin driver: jdbc:oracle:thin:user/password@host.
     _Rule(rf"""\bjdbc:oracle:[a-z]{{1,10}}:[^\s/@:"']{{1,{_URL_USER_MAX}}}/([^\s@"']{{1,{_URL_PASSWORD_MAX}}})@""",
           _token("url-credentials")),
-    # The user part holds no "[", so a mask already in it ("https://[REDACTED:...]@") is not re-read.
+    # scheme://user:password@host; the password runs to the last "@" before the path. The user part
+    # holds no "[", so a mask already in it ("https://[REDACTED:...]@") is not re-read as user:password.
     _Rule(rf"""\b[A-Za-z][A-Za-z0-9+.-]{{0,30}}://[^\s:/@"'<>\[]{{0,{_URL_USER_MAX}}}:"""
           rf"""([^\s/"'<>]{{1,{_URL_PASSWORD_MAX}}})@""", _token("url-credentials")),
     _Rule(rf"[?&]((?i:{_QUERY_SECRET_NAMES}))=", _mask_query_value),
