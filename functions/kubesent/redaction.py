@@ -254,13 +254,14 @@ def _keyed(*, bare_key_word: bool) -> Callable[[bytes, _Match, int], _Edit | Non
         if kind is None:
             return None
         separator = data[key_end:match.end()]
-        is_yaml = b":" in separator and b"=" not in separator
+        if b"=" in separator or b":" not in separator:
+            return _mask_value_of(data, match.end(), key=key, kind=kind, may_be_prose=False)
         column = _key_column(data, key_start - len(key_head))
-        if is_yaml and column is not None:
+        if column is not None:
             block = _mask_yaml_block(data, match.end(), column=column, kind=kind)
             if block is not None:
                 return block
-        return _mask_value_of(data, match.end(), key=key, kind=kind, may_be_prose=is_yaml and column is None)
+        return _mask_value_of(data, match.end(), key=key, kind=kind, may_be_prose=column is None)
     return mask
 
 
@@ -440,7 +441,8 @@ def _after_command(commands: tuple[str, ...], value: str, kind: str) -> Callable
         if command.search(window[window.rfind(b"\n") + 1:]) is None:
             return None
         found = value_pattern.match(data, match.end())
-        if found is None or data[found.start(1):found.end(1)].isdigit():
+        # Digits are a uid:gid or a port; "$PW" is the shell's reference, not the secret.
+        if found is None or data[found.start(1):found.end(1)].isdigit() or data[found.start(1)] == ord("$"):
             return None
         return _edit(data, found.start(1), found.end(1), kind)
     return mask
@@ -594,22 +596,39 @@ def is_secret_key(name: str) -> bool:
 
 def redact_argv(parts: Sequence[str]) -> tuple[str, ...]:
     """Redact a command line item by item, also masking the item that follows a secret-named flag
-    (``["--password", "hunter2"]``), which no single item shows."""
+    (``["--password", "hunter2"]``), which no single item shows. Each item is judged after the command
+    name and the item before it, as a shell line would read, so ``["mysql", "-p", "pw"]`` and
+    ``["curl", "-u", "user:pw"]`` are caught too."""
     result: list[str] = []
     mask_next = False
     budget = MAX_ARGV_CHARS
-    for part in (str(item)[:MAX_ARGV_ITEM_CHARS] for item in list(parts)[:MAX_ARGV_ITEMS]):
+    items = [str(item)[:MAX_ARGV_ITEM_CHARS] for item in list(parts)[:MAX_ARGV_ITEMS]]
+    command = items[0].rsplit("/", 1)[-1] if items and not items[0].startswith("-") else ""
+    previous = ""
+    for part in items:
         part, budget = part[:budget], budget - len(part[:budget])
         if mask_next and not part.startswith("-"):
             result.append(f"{MASK_PREFIX}:argument]")
             mask_next = False
+            previous = part
             continue
         flag = _FLAG.match(part.encode())
         mask_next = flag is not None and is_secret_key(flag.group(1).decode())
-        result.append(redact(part))
+        result.append(_redact_after(part, context=f"{command} {previous}"))
+        previous = part
     if len(parts) > MAX_ARGV_ITEMS:
         result.append(f"[… {len(parts) - MAX_ARGV_ITEMS} more arguments dropped …]")
     return tuple(result)
+
+
+def _redact_after(item: str, *, context: str) -> str:
+    """Redact ``item`` as it reads after ``context`` on one line. If a mask crosses from the context
+    into the item, the item is masked whole rather than guessed at."""
+    masked_context = redact(context + " ")
+    combined = redact(f"{context} {item}")
+    if combined.startswith(masked_context):
+        return combined[len(masked_context):]
+    return f"{MASK_PREFIX}:argument]"
 
 
 def redact(text: str) -> str:
