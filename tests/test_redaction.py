@@ -4,7 +4,6 @@ log caps and hostile input. The corpus lives in tests/fixtures/redaction/ (all s
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,6 @@ LOOKALIKES: list[str] = json.loads((FIXTURES / "lookalikes.json").read_text())
 MB = 1_000_000
 # Issue 14 asks for at least this many secret shapes and look-alikes; the corpus must not shrink below it.
 MIN_CORPUS = 150
-# Generous ceiling for one hostile megabyte on a slow CI machine; the real figure is in the benchmark.
-HOSTILE_SECONDS = 5.0
 
 
 @pytest.mark.parametrize("case", SECRETS, ids=[case["name"] for case in SECRETS])
@@ -197,13 +194,15 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
-def test_hostile_megabyte_line_is_fast(text: str) -> None:
-    started = time.perf_counter()
-    redaction.redact_log(text, max_chars=2 * MB)
-    redaction.redact(text)
-    elapsed = time.perf_counter() - started
+def test_hostile_megabyte_line_is_redacted_to_its_end(text: str) -> None:
+    """Work done, not wall clock: the time is printed by tests/bench/bench_redaction.py (CONVENTIONS:
+    benchmarks print figures, tests do not time). pytest-timeout still stops a pass that never ends."""
+    capped = redaction.redact_log(text, max_chars=2 * MB)
+    whole = redaction.redact(text)
 
-    assert elapsed < HOSTILE_SECONDS
+    assert len(capped) <= 2 * MB
+    assert "AKIAIOSFODNN7EXAMPLE" not in whole
+    assert "AKIAIOSFODNN7EXAMPLE" not in capped
 
 
 # One prefix of every rule added for issue 14, each followed by what its rule must reject or mask.
@@ -263,12 +262,25 @@ def test_a_secret_after_a_secret_named_flag_is_masked_in_argv():
     assert "hunter2" not in " ".join(argv) and "abcDEF123456" not in " ".join(argv) and argv[-1] == "--verbose"
 
 
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["mysql", "-uroot", "-pS3cretPw", "-e", "select 1"], ("mysql", "-uroot", "-p[REDACTED:password]", "-e", "select 1")),
+    (["redis-cli", "-a", "S3cret9", "ping"], ("redis-cli", "-a", "[REDACTED:password]", "ping")),
+    (["/usr/bin/curl", "-u", "admin:S3cret", "https://x"], ("/usr/bin/curl", "-u", "admin:[REDACTED:basic-auth]", "https://x")),
+    (["docker", "run", "-u", "1000:1000", "img"], ("docker", "run", "-u", "1000:1000", "img")),
+    (["sh", "-c", "mysql -p$DB_PASSWORD app"], ("sh", "-c", "mysql -p$DB_PASSWORD app")),
+])
+def test_argv_items_are_read_after_their_command_and_flag(argv: list[str], expected: tuple[str, ...]) -> None:
+    assert redaction.redact_argv(argv) == expected
+
+
 def test_argv_is_bounded_before_any_pattern_runs():
     argv = redaction.redact_argv(["x" * 100_000] * 200)
     assert sum(len(part) for part in argv) <= redaction.MAX_ARGV_CHARS + 100
 
 
-def test_benign_looking_values_after_many_keys_stay_linear():
-    start = time.perf_counter()
-    redaction.redact("pass=${" * 16_000)  # 112 KB: each value is judged benign, then the next key follows
-    assert time.perf_counter() - start < 5.0  # was ~57 s when the bare value was unbounded
+def test_benign_looking_values_after_many_keys_are_each_judged_once():
+    # 112 KB: each value is judged benign, then the next key follows. Unbounded bare values made this
+    # quadratic (~57 s); the benchmark prints its time as "benign values after many keys".
+    text = "pass=${" * 16_000
+
+    assert redaction.redact(text) == text
