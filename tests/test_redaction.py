@@ -58,6 +58,10 @@ def test_a_yaml_mapping_under_a_secret_key_is_judged_key_by_key() -> None:
     assert "Zq81vXm" not in result
 
 
+def test_a_comment_after_a_yaml_secret_key_is_not_its_value() -> None:
+    assert redaction.redact("password: # set per env\n  other: x") == "password: # set per env\n  other: x"
+
+
 def test_a_yaml_block_ends_where_the_indentation_does() -> None:
     text = "  password: |\n    line-one\n\n    line-two\n  user: app\nnext: 1"
 

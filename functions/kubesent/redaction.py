@@ -257,10 +257,9 @@ def _keyed(*, bare_key_word: bool) -> Callable[[bytes, _Match, int], _Edit | Non
         if b"=" in separator or b":" not in separator:
             return _mask_value_of(data, match.end(), key=key, kind=kind, may_be_prose=False)
         column = _key_column(data, key_start - len(key_head))
-        if column is not None:
-            block = _mask_yaml_block(data, match.end(), column=column, kind=kind)
-            if block is not None:
-                return block
+        head = _YAML_BLOCK_HEAD.match(data, match.end()) if column is not None else None
+        if column is not None and head is not None:  # nothing but a comment or "|" left on the key's line
+            return _mask_yaml_block(data, match.end(), head.end(), column=column, kind=kind)
         return _mask_value_of(data, match.end(), key=key, kind=kind, may_be_prose=column is None)
     return mask
 
@@ -285,14 +284,11 @@ _YAML_NESTED: Final = _compile(r"""[ \t]*(?:-[ \t\n]|#|["']?[A-Za-z0-9_./-]{1,25
 _YAML_BLOCK_MAX_BYTES: Final = _PEM_MAX_BYTES
 
 
-def _mask_yaml_block(data: bytes, value_start: int, *, column: int, kind: str) -> _Edit | None:
+def _mask_yaml_block(data: bytes, value_start: int, head_end: int, *, column: int, kind: str) -> _Edit | None:
     """A YAML value on the lines below its key (``password: |`` then indented lines, or ``password:``
     then the value on the next line): mask every line indented deeper than the key."""
-    head = _YAML_BLOCK_HEAD.match(data, value_start)
-    if head is None:
-        return None
     is_block_scalar = data[value_start:value_start + 1] in (b"|", b">")
-    position, limit = head.end(), min(len(data), head.end() + _YAML_BLOCK_MAX_BYTES)
+    position, limit = head_end, min(len(data), head_end + _YAML_BLOCK_MAX_BYTES)
     start = end = -1
     while position < limit:
         line_end = data.find(b"\n", position, limit)
