@@ -278,7 +278,7 @@ def _mask_named_value(data: bytes, match: _Match, group: int) -> _Edit | None:
 # "|2") or nothing, then an optional comment.
 _YAML_BLOCK_HEAD: Final = _compile(r"(?:[|>][0-9+-]{0,2})?[ \t]*(?:#[^\n]*)?\n")
 # A first value line that opens a nested mapping, a list or a comment: the value is structure, and
-# its own keys are judged one by one.
+# its own keys are judged one by one. 253: the longest Kubernetes key (a DNS subdomain).
 _YAML_NESTED: Final = _compile(r"""[ \t]*(?:-[ \t\n]|#|["']?[A-Za-z0-9_./-]{1,253}["']?[ \t]*:(?:[ \t\n]|$))""")
 # The largest value worth reading under one key is a PEM key; longer blocks are masked this far.
 _YAML_BLOCK_MAX_BYTES: Final = _PEM_MAX_BYTES
@@ -402,8 +402,10 @@ def _mask_query_value(data: bytes, match: _Match, group: int) -> _Edit | None:
 
 
 # A cookie header's value is "name=value" pairs; "failed to set cookie: quota exceeded" is not one.
+# Browsers cap a whole cookie at 4096 bytes; names are short, so 256 bounds the undecided part.
+_COOKIE_NAME_MAX: Final = 256
 _COOKIE_VALUE: Final = _compile(
-    rf"""(?:\\?["'\[]){{0,2}}([^\s=;,"'\[\]\\]{{1,256}}=[^\n"'\]\\]{{0,{_QUOTED_VALUE_MAX}}})""")
+    rf"""(?:\\?["'\[]){{0,2}}([^\s=;,"'\[\]\\]{{1,{_COOKIE_NAME_MAX}}}=[^\n"'\]\\]{{0,{_QUOTED_VALUE_MAX}}})""")
 _COOKIE_TAIL: Final = _compile(r"""[^\n"'\]\\]*""")
 
 
@@ -418,10 +420,12 @@ def _mask_cookie(data: bytes, match: _Match, group: int) -> _Edit | None:
 
 # Flags before a command's password flag ("mysql -h db -P 3306 -u root -p...") fit in this many bytes.
 _COMMAND_BACKSCAN: Final = 256
-# A flag's value: one word, optionally quoted, not the next flag. Group 1 is the secret.
-_FLAG_VALUE: Final = r"""["']?([^\s"'-][^\s"']{0,255})"""
+# A flag's value: one word, optionally quoted, not the next flag. Group 1 is the secret; the bounds
+# are the URL credential's, the same user and password in another place.
+_FLAG_VALUE: Final = rf"""["']?([^\s"'-][^\s"']{{0,{_URL_PASSWORD_MAX - 1}}})"""
 # curl's "-u user:password": only the password part is the secret.
-_USER_PASSWORD_VALUE: Final = r"""["']?[^\s:"'-][^\s:"']{0,127}:([^\s"']{1,256})"""
+_USER_PASSWORD_VALUE: Final = (rf"""["']?[^\s:"'-][^\s:"']{{0,{_URL_USER_MAX - 1}}}"""
+                               rf""":([^\s"']{{1,{_URL_PASSWORD_MAX}}})""")
 
 
 def _after_command(commands: tuple[str, ...], value: str, kind: str) -> Callable[[bytes, _Match, int], _Edit | None]:
