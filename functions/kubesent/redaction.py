@@ -7,7 +7,9 @@ reach the model, the ledger or a proposal. Pure: never does I/O. The evidence pi
 Hostile input stays linear (FACTS.md §8): every pattern runs in RE2, compiled once into two combined
 regexes (PEM markers; everything else). No rule can stay undecided for more than a few hundred bytes
 before it matches, so one search never reads far past its match. Values after a key are read by an
-anchored match only once the key is known, so a key that turns out harmless costs nothing more.
+anchored match only once the key is known, so a key that turns out harmless costs nothing more. The
+same holds for what a rule cannot see in one pattern: a YAML value on the lines below its key, and a
+short flag that is a password only after its command ("mysql -p", "redis-cli -a", "curl -u").
 A masked secret becomes ``[REDACTED:<kind>]``; masks already present are left as they are, so
 ``redact(redact(text)) == redact(text)``.
 """
@@ -132,14 +134,17 @@ _KEY_FRAGMENTS: Final = (
 _KEY_WORDS: Final = {"pass": "password", "pwd": "password", "token": "token", "auth": "auth",
                      "cred": "credential", "creds": "credential"}
 # Last words that make the value a name, a path, a setting or a source line, not the secret
-# ("secretName", "tokenTTL", "TokenService.java:42").
+# ("secretName", "tokenTTL", "TOKEN_URL", "TokenService.java:42").
 _NOT_SECRET_LAST_WORDS: Final = frozenset({
     "name", "names", "ref", "file", "path", "dir", "namespace", "type", "kind", "length", "count", "ttl", "expiry",
-    "expires", "enabled", "required", "mode",
+    "expires", "enabled", "required", "mode", "url", "uri", "endpoint", "header", "algorithm", "prefix",
     "java", "kt", "scala", "py", "go", "js", "ts", "rb", "rs", "cs", "cpp", "php",
 })
-# $PWD and $OLDPWD in env dumps are the shell's working directories.
-_NOT_SECRET_KEYS: Final = frozenset({"pwd", "oldpwd"})
+# $PWD and $OLDPWD in env dumps are the shell's working directories, but ODBC's "Pwd=" and a JSON "pwd"
+# key are passwords: under these names only a path is harmless.
+_PATH_OR_SECRET_KEYS: Final = frozenset({"pwd", "oldpwd"})
+# Words that make a "...KEY" name public or structural ("PUBLIC_KEY", "PRIMARY_KEY"), not a secret.
+_NOT_SECRET_KEY_QUALIFIERS: Final = frozenset({"public", "primary", "foreign", "sort", "partition", "routing"})
 # Values that say something about a secret without being one.
 _BENIGN_VALUES: Final = frozenset({"true", "false", "yes", "no", "on", "off", "null", "nil", "none", "undefined",
                                    "enabled", "disabled", "required", "optional", "redacted", "hidden", "masked"})
@@ -151,7 +156,7 @@ def _key_kind(key: str, *, bare_key_word: bool = False) -> str | None:
     (annotation names such as "ssh-key"), which in free text would match too much."""
     words = [word.lower() for word in _WORDS.findall(key)]
     joined = "".join(words)
-    if not words or joined in _NOT_SECRET_KEYS or words[-1] in _NOT_SECRET_LAST_WORDS:
+    if not words or words[-1] in _NOT_SECRET_LAST_WORDS:
         return None
     for fragment, kind in _KEY_FRAGMENTS:
         if fragment in joined:
@@ -163,7 +168,7 @@ def _key_kind(key: str, *, bare_key_word: bool = False) -> str | None:
         return "token"
     if joined.endswith("pass") and joined not in ("bypass", "compass"):  # redis "requirepass", "masterpass"
         return "password"
-    if bare_key_word and words[-1] in ("key", "keys"):
+    if bare_key_word and words[-1] in ("key", "keys") and _NOT_SECRET_KEY_QUALIFIERS.isdisjoint(words):
         return "key"
     return None
 
@@ -179,14 +184,15 @@ def _looks_random(value: str) -> bool:
     return any(c.isdigit() for c in value) or (value.lower() != value and value.upper() != value)
 
 
-def _starts_line(data: bytes, position: int) -> bool:
-    """Only indentation (or a YAML list dash) before ``position`` on its line: "key: value" is config,
-    not prose."""
+def _key_column(data: bytes, position: int) -> int | None:
+    """Column of ``position`` when only indentation (or a YAML list dash) comes before it on its line,
+    else None: "key: value" at the start of a line is config, not prose."""
     window = data[max(0, position - _KEY_BACKSCAN):position]
     newline = window.rfind(b"\n")
     if newline == -1 and position > _KEY_BACKSCAN:
-        return False
-    return not window[newline + 1:].strip(b" \t-")
+        return None
+    before = window[newline + 1:]
+    return None if before.strip(b" \t-") else len(before)
 
 
 # --- rules ---------------------------------------------------------------------------------------
@@ -217,11 +223,14 @@ def _is_basic_credential(value: str) -> bool:
 # would be scanned again from each following key, which is quadratic on a crafted line.
 _BARE_VALUE_MAX: Final = 512
 _KEY_CHARS: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
-# Group 1: double-quoted (also JSON-escaped \"...\"), 2: single-quoted, 3: bare.
+# Groups: double-quoted (also JSON-escaped \"...\"), single-quoted, ODBC-braced ("Pwd={a;b}", which
+# may hold ";"; a JSON object has quotes, so it is not taken for one), bare.
 _PLAIN_VALUE: Final = _compile(
     rf'\\?"((?:[^"\\\n]|\\[^"\n]){{1,{_QUOTED_VALUE_MAX}}})\\?"'
     rf"|'([^'\n]{{1,{_QUOTED_VALUE_MAX}}})'"
+    rf"|\{{([^{{}}\"\n]{{1,{_QUOTED_VALUE_MAX}}})\}}"
     rf"""|\\?["']?([^\s"'\\,;&]{{1,{_BARE_VALUE_MAX}}})""")
+_BARE_GROUP: Final = 4
 _BARE_TAIL: Final = _compile(r"""[^\s"'\\,;&]*""")
 # Group 1: the scheme word, 2: the credential after it.
 _AUTH_VALUE: Final = _compile(
@@ -230,29 +239,75 @@ _AUTH_VALUE: Final = _compile(
 _SCHEME_KINDS: Final = {"bearer": "bearer", "basic": "basic-auth"}
 
 
-def _mask_keyed_value(data: bytes, match: _Match, group: int) -> _Edit | None:
+def _keyed(*, bare_key_word: bool) -> Callable[[bytes, _Match, int], _Edit | None]:
     """``key = value``, ``key: value``, ``"key": "value"``, ``--key value``: judge the key, then the value.
     The group starts at the keyword; the rest of the key ("DB_" in "DB_PASSWORD") is read back here.
-    "key: word" in the middle of a line may be prose ("failed to fetch token: unexpected EOF")."""
-    key_start, key_end = match.span(group)
-    window = data[max(0, key_start - _KEY_BACKSCAN):key_start]
-    key_head = window[len(window.rstrip(_KEY_CHARS)):]
-    separator = data[key_end:match.end()]
-    may_be_prose = b":" in separator and b"=" not in separator and not _starts_line(data, key_start - len(key_head))
-    key = (key_head + data[key_start:key_end]).decode()
-    return _mask_value_of(data, match.end(), key=key, may_be_prose=may_be_prose)
+    "key: word" in the middle of a line may be prose ("failed to fetch token: unexpected EOF").
+    ``bare_key_word`` lets a name ending in "KEY" count, for env-style names ("SIGNING_KEY")."""
+    def mask(data: bytes, match: _Match, group: int) -> _Edit | None:
+        key_start, key_end = match.span(group)
+        window = data[max(0, key_start - _KEY_BACKSCAN):key_start]
+        key_head = window[len(window.rstrip(_KEY_CHARS)):]
+        key = (key_head + data[key_start:key_end]).decode()
+        kind = _key_kind(key, bare_key_word=bare_key_word)
+        if kind is None:
+            return None
+        separator = data[key_end:match.end()]
+        if b"=" in separator or b":" not in separator:
+            return _mask_value_of(data, match.end(), key=key, kind=kind, may_be_prose=False)
+        column = _key_column(data, key_start - len(key_head))
+        head = _YAML_BLOCK_HEAD.match(data, match.end()) if column is not None else None
+        if column is not None and head is not None:  # nothing but a comment or "|" left on the key's line
+            return _mask_yaml_block(data, match.end(), head.end(), column=column, kind=kind)
+        return _mask_value_of(data, match.end(), key=key, kind=kind, may_be_prose=column is None)
+    return mask
+
+
+_mask_keyed_value: Final = _keyed(bare_key_word=False)
 
 
 def _mask_named_value(data: bytes, match: _Match, group: int) -> _Edit | None:
     """Kubernetes env entries: ``{"name": "DB_PASSWORD", "value": "..."}`` and ``name: X`` / ``value: ...``."""
     key = data[match.start(group):match.end(group)].decode()
-    return _mask_value_of(data, match.end(), key=key, may_be_prose=False)
+    kind = _key_kind(key, bare_key_word=True)
+    return None if kind is None else _mask_value_of(data, match.end(), key=key, kind=kind, may_be_prose=False)
 
 
-def _mask_value_of(data: bytes, value_start: int, *, key: str, may_be_prose: bool) -> _Edit | None:
-    kind = _key_kind(key)
-    if kind is None:
-        return None
+# What may follow "key:" when its value starts on the next line: a block scalar header ("|", ">-",
+# "|2") or nothing, then an optional comment.
+_YAML_BLOCK_HEAD: Final = _compile(r"(?:[|>][0-9+-]{0,2})?[ \t]*(?:#[^\n]*)?\n")
+# A first value line that opens a nested mapping, a list or a comment: the value is structure, and
+# its own keys are judged one by one. 253: the longest Kubernetes key (a DNS subdomain).
+_YAML_NESTED: Final = _compile(r"""[ \t]*(?:-[ \t\n]|#|["']?[A-Za-z0-9_./-]{1,253}["']?[ \t]*:(?:[ \t\n]|$))""")
+# The largest value worth reading under one key is a PEM key; longer blocks are masked this far.
+_YAML_BLOCK_MAX_BYTES: Final = _PEM_MAX_BYTES
+
+
+def _mask_yaml_block(data: bytes, value_start: int, head_end: int, *, column: int, kind: str) -> _Edit | None:
+    """A YAML value on the lines below its key (``password: |`` then indented lines, or ``password:``
+    then the value on the next line): mask every line indented deeper than the key."""
+    is_block_scalar = data[value_start:value_start + 1] in (b"|", b">")
+    position, limit = head_end, min(len(data), head_end + _YAML_BLOCK_MAX_BYTES)
+    start = end = -1
+    while position < limit:
+        line_end = data.find(b"\n", position, limit)
+        line_end = limit if line_end == -1 else line_end
+        content_start = line_end - len(data[position:line_end].lstrip(b" \t"))
+        if content_start < line_end:  # blank lines may sit inside a block
+            if content_start - position <= column:
+                break
+            if start == -1:
+                if not is_block_scalar and _YAML_NESTED.match(data, position) is not None:
+                    return None
+                if _is_benign(data[content_start:line_end].decode(errors="replace")):
+                    return None
+                start = content_start
+            end = line_end
+        position = line_end + 1
+    return None if start == -1 else _edit(data, start, end, kind)
+
+
+def _mask_value_of(data: bytes, value_start: int, *, key: str, kind: str, may_be_prose: bool) -> _Edit | None:
     if kind == "authorization":
         auth = _AUTH_VALUE.match(data, value_start)
         if auth is None:
@@ -265,20 +320,30 @@ def _mask_value_of(data: bytes, value_start: int, *, key: str, may_be_prose: boo
     value = _PLAIN_VALUE.match(data, value_start)
     if value is None:
         return None
-    index: int = value.lastindex  # 1: double-quoted, 2: single-quoted, 3: bare
+    index: int = value.lastindex  # 1: double-quoted, 2: single-quoted, 3: braced, 4: bare
     start, end = value.span(index)
     text = data[start:end].decode(errors="replace")
-    if _is_benign(text):
+    if _is_benign(text) or _is_harmless_for(key=key, kind=kind, value=text):
         return None
-    if kind != "password" and text.isdigit() and len(text) <= _NUMERIC_VALUE_MAX:
+    if may_be_prose and index == _BARE_GROUP and not _looks_random(text) and kind != "password":
         return None
-    if kind != "password" and may_be_prose and index == 3 and not _looks_random(text):
-        return None
-    if index == 3 and end - start == _BARE_VALUE_MAX:
+    if index == _BARE_GROUP and end - start == _BARE_VALUE_MAX:
         # A value this long is masked whole: scanning its tail once here keeps the whole pass linear.
         tail = _BARE_TAIL.match(data, end)
         end = tail.end() if tail is not None else end
     return _edit(data, start, end, kind)
+
+
+def _is_harmless_for(*, key: str, kind: str, value: str) -> bool:
+    """Values that a secret-looking key can hold without holding a secret."""
+    if key.lower() in _PATH_OR_SECRET_KEYS:
+        return value.startswith(("/", "~"))  # $PWD is a directory; "Pwd=" anything else is a password
+    if kind == "password":
+        return False
+    if value.isdigit() and len(value) <= _NUMERIC_VALUE_MAX:  # "max_tokens=512", "TOKEN_TTL=300"
+        return True
+    # Generated keys have digits or mixed case; "SORT_KEY=created_at" or "CACHE_KEY=orders.v" do not.
+    return kind == "key" and not _looks_random(value)
 
 
 _BEARER_VALUE: Final = _compile(r"[A-Za-z0-9._~+/=-]{8,}")
@@ -311,33 +376,145 @@ def _mask_generic_blob(data: bytes, match: _Match, group: int) -> _Edit | None:
     return _edit(data, value.start(), value.end(), "generic-secret")
 
 
+# Query parameters that carry a credential in a URL: presigned S3 and GCS URLs, Azure SAS ("sig"),
+# OAuth redirects and API keys passed as "?key=".
+_QUERY_SECRET_NAMES: Final = (r"x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature"
+                              r"|x-goog-credential|sig|signature|key|api[_-]?key|access[_-]?token|refresh[_-]?token"
+                              r"|id[_-]?token|auth[_-]?token|token|client[_-]?secret|secret|password|passwd|pwd")
+# A query value ends at the next parameter, fragment or query; credentials are percent-encoded.
+_QUERY_VALUE: Final = _compile(rf"""[^&#?\s"'<>\\;,]{{1,{_BARE_VALUE_MAX}}}""")
+_QUERY_TAIL: Final = _compile(r"""[^&#?\s"'<>\\;,]*""")
+
+
+def _mask_query_value(data: bytes, match: _Match, group: int) -> _Edit | None:
+    """``?key=...`` / ``&X-Amz-Signature=...``: the name alone says the value is a credential."""
+    value = _QUERY_VALUE.match(data, match.end())
+    if value is None:
+        return None
+    name = data[match.start(group):match.end(group)].decode()
+    kind = "signature" if "sig" in name.lower() else _key_kind(name, bare_key_word=True) or "secret"
+    text = data[value.start():value.end()].decode(errors="replace")
+    if _is_benign(text) or _is_harmless_for(key=name, kind=kind, value=text):  # "&key=reports/index.html"
+        return None
+    tail = _QUERY_TAIL.match(data, value.end())  # masked whole, so its tail is read only once
+    return _edit(data, value.start(), tail.end() if tail is not None else value.end(), kind)
+
+
+# A cookie header's value is "name=value" pairs; "failed to set cookie: quota exceeded" is not one.
+# Browsers cap a whole cookie at 4096 bytes; names are short, so 256 bounds the undecided part.
+_COOKIE_NAME_MAX: Final = 256
+_COOKIE_VALUE: Final = _compile(
+    rf"""(?:\\?["'\[]){{0,2}}([^\s=;,"'\[\]\\]{{1,{_COOKIE_NAME_MAX}}}=[^\n"'\]\\]{{0,{_QUOTED_VALUE_MAX}}})""")
+_COOKIE_TAIL: Final = _compile(r"""[^\n"'\]\\]*""")
+
+
+def _mask_cookie(data: bytes, match: _Match, group: int) -> _Edit | None:
+    """``Cookie:`` and ``Set-Cookie:`` values are session credentials: mask the whole header value."""
+    value = _COOKIE_VALUE.match(data, match.end())
+    if value is None:
+        return None
+    tail = _COOKIE_TAIL.match(data, value.end(1))
+    return _edit(data, value.start(1), tail.end() if tail is not None else value.end(1), "cookie")
+
+
+# Flags before a command's password flag ("mysql -h db -P 3306 -u root -p...") fit in this many bytes.
+_COMMAND_BACKSCAN: Final = 256
+# A flag's value: one word, optionally quoted, not the next flag. Group 1 is the secret; the bounds
+# are the URL credential's, the same user and password in another place.
+_FLAG_VALUE: Final = rf"""["']?([^\s"'-][^\s"']{{0,{_URL_PASSWORD_MAX - 1}}})"""
+# curl's "-u user:password": only the password part is the secret.
+_USER_PASSWORD_VALUE: Final = (rf"""["']?[^\s:"'-][^\s:"']{{0,{_URL_USER_MAX - 1}}}"""
+                               rf""":([^\s"']{{1,{_URL_PASSWORD_MAX}}})""")
+
+
+def _after_command(commands: tuple[str, ...], value: str, kind: str) -> Callable[[bytes, _Match, int], _Edit | None]:
+    """A credential given to a short flag whose meaning depends on the command ("-p" is mysql's
+    password but a port elsewhere, "-u user:pass" is curl's credential but docker's uid:gid): masked
+    only when one of ``commands`` comes earlier on the same line, and never when it is only digits.
+    The value is read after the flag only then, so a rejected flag leaves what follows to other rules."""
+    command = _compile(rf"""(?:^|[\s/"'])(?:{"|".join(commands)})(?:[\s"']|$)""")
+    value_pattern = _compile(value)
+
+    def mask(data: bytes, match: _Match, group: int) -> _Edit | None:
+        window = data[max(0, match.start() - _COMMAND_BACKSCAN):match.start()]
+        if command.search(window[window.rfind(b"\n") + 1:]) is None:
+            return None
+        found = value_pattern.match(data, match.end())
+        # Digits are a uid:gid or a port; "$PW" is the shell's reference, not the secret.
+        if found is None or data[found.start(1):found.end(1)].isdigit() or data[found.start(1)] == ord("$"):
+            return None
+        return _edit(data, found.start(1), found.end(1), kind)
+    return mask
+
+
 _KEYWORDS: Final = (r"pass|pwd|secret|token|api[_.-]?key|access[_.-]?key|private[_.-]?key|account[_.-]?key"
                     r"|cred|auth")
 # Ordered: at one start position the first rule that matches wins, so self-contained tokens come
 # before the keyed rules, and "key: value" before the looser "key value".
 _RULES: Final = (
-    _Rule(r"\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b", _token("aws-key")),
+    # Vendor tokens whose prefix and length say what they are (shapes as gitleaks documents them).
+    _Rule(r"\b((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b", _token("aws-key")),
     _Rule(r"\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})", _token("github-token")),
-    _Rule(r"\b(glpat-[A-Za-z0-9_-]{20,})", _token("gitlab-token")),
+    _Rule(r"\b((?:glpat|gldt|glrt|glptt|glft|glimt|glagent|glsoat|gloas|glcbt)-[A-Za-z0-9_-]{20,}"
+          r"|GR1348941[A-Za-z0-9_-]{20,})", _token("gitlab-token")),
     _Rule(r"\b(npm_[A-Za-z0-9]{36,})", _token("npm-token")),
-    _Rule(r"\b(xox[abposr]-[A-Za-z0-9-]{10,})", _token("slack-token")),
+    _Rule(r"\b(xox[abposre]-[A-Za-z0-9-]{10,}|xapp-[0-9]-[A-Za-z0-9-]{10,})", _token("slack-token")),
+    _Rule(r"\b(SG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64})", _token("sendgrid-key")),
+    # Twilio: API key SIDs ("SK") and account SIDs ("AC"), each 32 hex digits.
+    _Rule(r"\b((?:SK|AC)[0-9a-f]{32})\b", _token("twilio-sid")),
+    _Rule(r"\b(key-[0-9a-f]{32})\b", _token("mailgun-key")),
+    _Rule(r"\b([0-9a-f]{32}-us[0-9]{1,2})\b", _token("mailchimp-key")),
+    _Rule(r"\b(shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})\b", _token("shopify-token")),
+    _Rule(r"\b(pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,})", _token("pypi-token")),
+    _Rule(r"\b(do[opr]_v1_[a-f0-9]{64})\b", _token("digitalocean-token")),
+    _Rule(r"\b(hv[sbr]\.[A-Za-z0-9_-]{24,})", _token("vault-token")),
+    _Rule(r"\b(GOCSPX-[A-Za-z0-9_-]{28})", _token("google-client-secret")),
+    _Rule(r"\b([A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34})", _token("azure-client-secret")),
+    _Rule(r"\b([0-9]{8,10}:AA[A-Za-z0-9_-]{33})\b", _token("telegram-token")),
+    _Rule(r"discord(?:app)?\.com/api/webhooks/[0-9]{5,20}/([A-Za-z0-9_-]{60,})", _token("discord-webhook")),
+    _Rule(r"\b(PMAK-[a-f0-9]{24}-[a-f0-9]{34})\b", _token("postman-key")),
+    _Rule(r"\b(dapi[a-f0-9]{32})\b", _token("databricks-token")),
+    _Rule(r"\b(hf_[A-Za-z0-9]{34,})", _token("huggingface-token")),
+    _Rule(r"\b(dckr_pat_[A-Za-z0-9_-]{27,})", _token("docker-token")),
+    _Rule(r"\b(glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|glc_[A-Za-z0-9+/]{32,}={0,2})", _token("grafana-token")),
+    _Rule(r"\b(NRAK-[A-Z0-9]{27})\b", _token("newrelic-key")),
+    _Rule(r"\b(sq0(?:atp|csp)-[0-9A-Za-z_-]{22,43})", _token("square-token")),
+    _Rule(r"\b(lin_api_[A-Za-z0-9]{40})\b", _token("linear-key")),
+    _Rule(r"\b(AGE-SECRET-KEY-1[0-9A-Z]{58})\b", _token("age-key")),
     _Rule(r"hooks\.slack\.com/services/(T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{16,})", _token("slack-webhook")),
     _Rule(r"\b(AIza[0-9A-Za-z_-]{35})", _token("google-api-key")),
     _Rule(r"\b(ya29\.[0-9A-Za-z_-]{20,})", _token("gcp-token")),
     _Rule(r"\b((?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}|whsec_[0-9A-Za-z]{24,})", _token("stripe-key")),
     _Rule(r"\b(sk-[A-Za-z0-9_-]{32,})", _token("api-key", _mixed_case_with_digit)),
     _Rule(rf"(eyJ[A-Za-z0-9_-]{{5,{_JWT_HEADER_MAX}}}\.eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?)", _token("jwt")),
-    # scheme://user:password@host; the password runs to the last "@" before the path.
-    _Rule(rf"""\b[A-Za-z][A-Za-z0-9+.-]{{0,30}}://[^\s:/@"'<>]{{0,{_URL_USER_MAX}}}:"""
+    # Oracle's thin driver: jdbc:oracle:thin:user/password@host.
+    _Rule(rf"""\bjdbc:oracle:[a-z]{{1,10}}:[^\s/@:"']{{1,{_URL_USER_MAX}}}/([^\s@"']{{1,{_URL_PASSWORD_MAX}}})@""",
+          _token("url-credentials")),
+    # scheme://user:password@host; the password runs to the last "@" before the path. The user part
+    # holds no "[", so a mask already in it ("https://[REDACTED:...]@") is not re-read as user:password.
+    _Rule(rf"""\b[A-Za-z][A-Za-z0-9+.-]{{0,30}}://[^\s:/@"'<>\[]{{0,{_URL_USER_MAX}}}:"""
           rf"""([^\s/"'<>]{{1,{_URL_PASSWORD_MAX}}})@""", _token("url-credentials")),
-    _Rule(rf"""(?i:((?:{_KEYWORDS})[A-Za-z0-9_.-]{{0,{_KEY_SUFFIX_MAX}}}))\\?["']?[ \t]{{0,8}}(?:=>|[:=])[ \t]{{0,8}}""",
+    _Rule(rf"[?&]((?i:{_QUERY_SECRET_NAMES}))=", _mask_query_value),
+    _Rule(r"""\b((?i:set-cookie|cookie))\\?["']?[ \t]{0,8}:[ \t]{0,8}""", _mask_cookie),
+    # Env-style names ("STRIPE_SIGNING_KEY", "export GH_TOKEN="); upper case only, so "monkey=" is not one.
+    _Rule(r"""\b([A-Z][A-Z0-9_]{0,62}_(?:KEYS?|SECRET|TOKEN|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?))\b"""
+          r"""\\?["']?[ \t]{0,8}[:=][ \t]{0,8}""", _keyed(bare_key_word=True)),
+    _Rule(rf"""(?i:((?:{_KEYWORDS})[A-Za-z0-9_.-]{{0,{_KEY_SUFFIX_MAX}}}))"""
+          r"""\\?["']?[ \t]{0,8}(?:=>|[:=])[ \t]{0,8}""",
           _mask_keyed_value),
-    _Rule(r"(--[A-Za-z0-9-]{0,30}(?i:password|passwd|token|secret|api-?key))[ \t]+", _mask_keyed_value),
-    _Rule(r"""(?i:"name"[ \t]{0,8}:[ \t]{0,8}"([A-Za-z0-9_.-]{1,64})"[ \t]{0,8},[ \t]{0,8}"value"[ \t]{0,8}:[ \t]{0,8})""",
+    _Rule(r"(--[A-Za-z0-9-]{0,30}(?i:password|passwd|pass|token|secret|api-?key))[ \t]+", _mask_keyed_value),
+    _Rule(r"[ \t](-u|--user)(?:[ \t]{1,8}|=)?", _after_command(("curl",), _USER_PASSWORD_VALUE, "basic-auth")),
+    _Rule(r"[ \t](-p)[ \t]{0,8}",
+          _after_command(("mysql", "mysqldump", "mysqladmin", "mysqlsh", "mysqlimport", "mysqlcheck", "mariadb",
+                          "mariadb-dump", "mongo", "mongosh", "mongodump", "mongorestore", "sshpass"),
+                         _FLAG_VALUE, "password")),
+    _Rule(r"[ \t](-a)[ \t]{1,8}", _after_command(("redis-cli", "keydb-cli"), _FLAG_VALUE, "password")),
+    _Rule(r"""(?i:"name"[ \t]{0,8}:[ \t]{0,8}"([A-Za-z0-9_.-]{1,64})"[ \t]{0,8},"""
+          r"""[ \t]{0,8}"value"[ \t]{0,8}:[ \t]{0,8})""",
           _mask_named_value),
     _Rule(r"(?i:\bname:[ \t]{0,8}([A-Za-z0-9_.-]{1,64})[ \t]{0,8}\n[ \t]{0,32}value:[ \t]{0,8})", _mask_named_value),
     _Rule(r"\b((?i:bearer|basic))[ \t]+", _mask_scheme_credential),
-    _Rule(r"\b((?i:secret|token|key|password|passwd|apikey|api-key))[ \t]{1,4}(?:(?i:is|was)[ \t]{1,4})?",
+    _Rule(r"(?:\b|_)((?i:secret|token|key|password|passwd|apikey|api-key))[ \t]{1,4}(?:(?i:is|was)[ \t]{1,4})?",
           _mask_generic_blob),
 )
 _COMBINED: Final = _compile("|".join(f"(?:{rule.pattern})" for rule in _RULES))
@@ -420,22 +597,39 @@ def is_secret_key(name: str) -> bool:
 
 def redact_argv(parts: Sequence[str]) -> tuple[str, ...]:
     """Redact a command line item by item, also masking the item that follows a secret-named flag
-    (``["--password", "hunter2"]``), which no single item shows."""
+    (``["--password", "hunter2"]``), which no single item shows. Each item is judged after the command
+    name and the item before it, as a shell line would read, so ``["mysql", "-p", "pw"]`` and
+    ``["curl", "-u", "user:pw"]`` are caught too."""
     result: list[str] = []
     mask_next = False
     budget = MAX_ARGV_CHARS
-    for part in (str(item)[:MAX_ARGV_ITEM_CHARS] for item in list(parts)[:MAX_ARGV_ITEMS]):
+    items = [str(item)[:MAX_ARGV_ITEM_CHARS] for item in list(parts)[:MAX_ARGV_ITEMS]]
+    command = items[0].rsplit("/", 1)[-1] if items and not items[0].startswith("-") else ""
+    previous = ""
+    for part in items:
         part, budget = part[:budget], budget - len(part[:budget])
         if mask_next and not part.startswith("-"):
             result.append(f"{MASK_PREFIX}:argument]")
             mask_next = False
+            previous = part
             continue
         flag = _FLAG.match(part.encode())
         mask_next = flag is not None and is_secret_key(flag.group(1).decode())
-        result.append(redact(part))
+        result.append(_redact_after(part, context=f"{command} {previous}"))
+        previous = part
     if len(parts) > MAX_ARGV_ITEMS:
         result.append(f"[… {len(parts) - MAX_ARGV_ITEMS} more arguments dropped …]")
     return tuple(result)
+
+
+def _redact_after(item: str, *, context: str) -> str:
+    """Redact ``item`` as it reads after ``context`` on one line. If a mask crosses from the context
+    into the item, the item is masked whole rather than guessed at."""
+    masked_context = redact(context + " ")
+    combined = redact(f"{context} {item}")
+    if combined.startswith(masked_context):
+        return combined[len(masked_context):]
+    return f"{MASK_PREFIX}:argument]"
 
 
 def redact(text: str) -> str:

@@ -5,6 +5,9 @@
 - throughput of ``redact_log`` and ``redact`` on a 5 MB synthetic log full of (fake) secrets and look-alikes,
   median of 5 runs;
 - the time for one hostile 1 MB line, through ``redact_log`` (which cuts lines) and ``redact`` (which does not);
+- the time for 1 MB of one rule's prefix repeated, for each rule family added for issue 14 (cookies,
+  credential query names, command flags, env-style names, YAML values below their key), with the masks
+  made, so the work done is visible beside the time;
 - the same combined pattern run by Python's ``re`` and by RE2 over smaller hostile inputs.
 
 ``run()`` returns the figures for the benchmark suite.
@@ -78,6 +81,26 @@ def hostile_lines() -> dict[str, str]:
     }
 
 
+def rule_prefix_inputs() -> dict[str, str]:
+    """1 MB (unless named) of one rule family's prefix, repeated so that every copy must be judged."""
+    def repeat(unit: str, size: int = HOSTILE_BYTES) -> str:
+        return (unit * (size // len(unit) + 1))[:size]
+
+    return {
+        "cookie words without pairs": repeat("cookie: x "),
+        "many cookie headers": repeat("Cookie: a=b\n"),
+        "credential query names, no values": repeat("?key=&sig="),
+        "short flags after a command": "mysql" + repeat(" -p -a -u"),
+        "env-style names, plain values": repeat("A_KEY=abc "),
+        "secret keys on every line": repeat("password:\n"),
+        "blank lines under a secret key": "password:\n" + "\n" * HOSTILE_BYTES,
+        "one block scalar of 1 MB": "password: |\n" + repeat("  x\n"),
+        # Each value reads its full 512-byte bound before being judged benign: the slowest known shape
+        # per byte, so it is kept at the test's 112 KB rather than a megabyte.
+        "benign values after keys, 112 KB": repeat("pass=${", 112_000),
+    }
+
+
 def _median_seconds(work: Callable[[], object], repeats: int = REPEATS) -> float:
     timings = []
     for _ in range(repeats):
@@ -119,6 +142,8 @@ def run() -> dict[str, float]:
         _once(lambda text=text: redaction.redact_log(text, max_chars=2 * HOSTILE_BYTES)) for text in hostile.values())
     figures["hostile_1mb_line_redact_max_s"] = max(
         _once(lambda text=text: redaction.redact(text)) for text in hostile.values())
+    figures["rule_prefixes_1mb_redact_max_s"] = max(
+        _once(lambda text=text: redaction.redact(text)) for text in rule_prefix_inputs().values())
     for name, (backtracking_s, re2_s) in compare_engines().items():
         key = name.replace(" ", "_").replace("-", "_")
         figures[f"compare_100kb_{key}_re_s"] = backtracking_s
@@ -127,6 +152,7 @@ def run() -> dict[str, float]:
 
 
 def main() -> None:
+    print(f"pattern set: {len(redaction._RULES)} rules in one RE2 regex")
     log = synthetic_log()
     print(f"synthetic log: {len(log.encode()) / 1e6:.1f} MB, {log.count(chr(10)) + 1} lines, "
           f"{redaction.redact(log).count(redaction.MASK_PREFIX)} masks")
@@ -138,6 +164,11 @@ def main() -> None:
         capped = _once(lambda text=text: redaction.redact_log(text, max_chars=2 * HOSTILE_BYTES))
         uncapped = _once(lambda text=text: redaction.redact(text))
         print(f"  {name:32s} redact_log {capped:7.4f}   redact {uncapped:7.4f}")
+    print("one rule family's prefix repeated (1 MB unless named), seconds through redact, masks made (work done):")
+    for name, text in rule_prefix_inputs().items():
+        started = time.perf_counter()
+        masks = redaction.redact(text).count(redaction.MASK_PREFIX)
+        print(f"  {name:36s} redact {time.perf_counter() - started:7.4f}   masks {masks}")
     print(f"same combined pattern over {COMPARE_BYTES // 1000} KB, seconds to find all matches:")
     for name, (backtracking_s, re2_s) in compare_engines().items():
         print(f"  {name:32s} re {backtracking_s:7.4f}   re2 {re2_s:7.4f}")
