@@ -37,3 +37,13 @@ def test_heap_flags_are_the_only_thing_taken_from_option_variables():
                                             "value": "-Xmx512m -Djavax.net.ssl.trustStorePassword=changeit"}]
     facts = podfacts.containers(pod)
     assert facts[0].heap_flags == ("-Xmx512m",) and "changeit" not in repr(facts)
+
+
+def test_a_password_in_args_is_masked_by_the_command_it_follows():
+    pod = {"metadata": {"name": "db-client"}, "spec": {"containers": [
+        {"name": "client", "image": "mysql:8", "command": ["mysql"],
+         "args": ["-uroot", "-pS3cretPw", "-e", "select 1"]}]}}
+
+    facts = podfacts.containers(pod)[0]
+
+    assert facts.command == ("mysql",) and "S3cretPw" not in " ".join(facts.args) and "-e" in facts.args

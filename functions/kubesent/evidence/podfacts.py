@@ -111,10 +111,12 @@ def containers(pod: dict[str, Any]) -> tuple[ContainerFacts, ...]:
             waiting = (state.get("state") or {}).get("waiting") or {}
             resources = container.get("resources") or {}
             env = [e for e in container.get("env") or [] if isinstance(e, dict)]
+            # One command line: a secret in args may follow its flag in command (["mysql"] + ["-pX"]).
+            command = [str(part) for part in as_list(container.get("command"))]
+            argv = redaction.redact_argv(command + [str(part) for part in as_list(container.get("args"))])
             result.append(ContainerFacts(
                 name=name, init=init, image=str(container.get("image", "")),
-                command=redaction.redact_argv([str(part) for part in as_list(container.get("command"))]),
-                args=redaction.redact_argv([str(part) for part in as_list(container.get("args"))]),
+                command=argv[:len(command)], args=argv[len(command):],
                 env_names=tuple(str(e.get("name", "")) for e in env),
                 secret_env_names=tuple(str(e.get("name", "")) for e in env
                                        if isinstance((e.get("valueFrom") or {}).get("secretKeyRef"), dict)),
