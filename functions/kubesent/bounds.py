@@ -18,6 +18,16 @@ def needed_memory_bytes(used_bytes: int) -> int:
     return math.ceil(max(used_bytes + VPA_MARGIN_BYTES, used_bytes * VPA_MARGIN_FACTOR))
 
 
+# A probe's detection time (how long a dead app goes unnoticed) may at most double in one change: a
+# probe loosened further stops detecting a hung app.
+MAX_DETECTION_GROWTH = 2.0
+
+
+def probe_detection_seconds(*, initial_delay: int, period: int, failure_threshold: int, timeout: int) -> int:
+    """How long after start a dead container is first killed (or marked unready) by this probe."""
+    return initial_delay + period * failure_threshold + timeout
+
+
 def step_ceiling(current: float, *, factor: float, margin: float = 0) -> float:
     """The most one step may reach from ``current``: ×``factor``, or ``+margin`` when that is more
     (the VPA's +100Mi is more than ×2 on a small limit)."""

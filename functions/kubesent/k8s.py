@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubesent import quantity
+from kubesent import bounds, quantity
 from kubesent.objects import as_dict
 
 # The workloads whose pod template KubeSent may patch live. A Job's template is immutable, a bare Pod's
@@ -47,6 +47,14 @@ def probe_timing(probe: dict[str, Any], field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value == 0:
         return PROBE_TIMING_DEFAULTS[field]
     return value
+
+
+def detection_seconds(probe: dict[str, Any], changes: dict[str, int] | None = None) -> int:
+    """A probe's detection time (``bounds.probe_detection_seconds``) with its defaults, after ``changes``."""
+    timing = {field: probe_timing(probe, field) for field in PROBE_TIMING_DEFAULTS} | (changes or {})
+    return bounds.probe_detection_seconds(initial_delay=timing["initialDelaySeconds"], period=timing["periodSeconds"],
+                                          failure_threshold=timing["failureThreshold"],
+                                          timeout=timing["timeoutSeconds"])
 
 
 def container_limit(container: dict[str, Any], resource: str) -> str | None:

@@ -161,7 +161,7 @@ class Pipeline:
                            if RemedyKind.RAISE_MEMORY_LIMIT.value in h.remedies},
             original_memory_limits={name: str(h.original["memory_limit"]) for name, h in history.items()
                                     if h.original.get("memory_limit")})
-        found = registry.diagnose(evidence, context)
+        found = registry.diagnose(evidence, context) if self.settings.rules == "on" else None
         if found is not None:
             return found, None
         occurred = evidence.event.occurred_at or now

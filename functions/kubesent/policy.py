@@ -137,6 +137,12 @@ _PROBE_STEP = {"probe_initial_delay_seconds": ("initialDelaySeconds", 4, 120),
 
 
 def _probe_step(remedy: Any, probe: dict[str, Any]) -> str | None:
+    changes = {field: getattr(remedy, attribute) for attribute, (field, _, _) in _PROBE_STEP.items()
+               if getattr(remedy, attribute) is not None}
+    before, after = k8s.detection_seconds(probe), k8s.detection_seconds(probe, changes)
+    if after > bounds.MAX_DETECTION_GROWTH * before:
+        return (f"the probe would take {after} s instead of {before} s to notice a dead app; one change may at "
+                f"most multiply that by {bounds.MAX_DETECTION_GROWTH:g}")
     for attribute, (field, factor, margin) in _PROBE_STEP.items():
         wanted = getattr(remedy, attribute)
         if wanted is None:

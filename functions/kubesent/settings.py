@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     """Byte cap on each log read, so one chatty container cannot blow the function's memory."""
 
     # --- diagnosis --------------------------------------------------------------------------------
+    rules: Literal["on", "none"] = "on"
+    """``none`` sends every incident to the model, to evaluate the model path alone (DESIGN.md contract);
+    the policy still judges its answers exactly as a rule's."""
     llm: Literal["none", "gemini", ""] = ""
     """``gemini`` or ``none``; empty means gemini when a key or Vertex is configured, else none."""
     gemini_api_key: SecretStr | None = Field(None, validation_alias="GEMINI_API_KEY")

@@ -194,15 +194,49 @@ def test_probe_answered_with_500_means_the_app_is_failing():
     assert found.remedy.kind is RemedyKind.ESCALATE
 
 
-def test_slow_start_killed_by_liveness_raises_the_initial_delay():
-    log = ("Starting OrderService using Java 21\n...\n"
-           "Started OrderServiceApplication in 48.2 seconds (process running for 50.1)\n")
-    probe = ProbeFacts("liveness", "httpGet", 8080, "/actuator/health", 10, 1, 10, 3)
-    found = registry.diagnose(_probe('Liveness probe failed: Get "http://10.8.0.12:8080/actuator/health": dial tcp '
-                                  '10.8.0.12:8080: connect: connection refused', probes=(probe,), logs_previous=log),
-                           CONTEXT)
+_LIVENESS_REFUSED = ('Liveness probe failed: Get "http://10.8.0.12:8080/actuator/health": dial tcp 10.8.0.12:8080: '
+                     'connect: connection refused')
+_SLOW_PROBE = ProbeFacts("liveness", "httpGet", 8080, "/actuator/health", 10, 1, 10, 3)  # a dead app: 41 s
+
+
+def _killed_while_starting(log: str = "", run_seconds: int = 45):
+    killed = Termination(reason="Error", exit_code=137, message="", started_at="2025-01-01T00:00:00Z",
+                         finished_at=f"2025-01-01T00:00:{run_seconds:02d}Z")
+    return _probe(_LIVENESS_REFUSED, probes=(_SLOW_PROBE,), logs_previous=log, last_terminated=killed)
+
+
+def test_slow_start_killed_by_liveness_takes_one_step_from_the_kubelets_facts():
+    found = registry.diagnose(_killed_while_starting(), CONTEXT)
+
     assert found.remedy.kind is RemedyKind.FIX_PROBE and found.remedy.touches_only_probe_timing()
-    assert found.remedy.probe_initial_delay_seconds == 73 and found.confidence >= 90
+    # initialDelaySeconds 10 + the 41 s detection time: detection doubles, no more.
+    assert found.remedy.probe_initial_delay_seconds == 51 and found.confidence >= 90 and found.propose_only is None
+
+
+def test_the_apps_own_log_never_sets_the_number_only_makes_it_a_proposal():
+    log = "Started OrderServiceApplication in 150.2 seconds (process running for 151.0)\n"
+
+    found = registry.diagnose(_killed_while_starting(log), CONTEXT)
+
+    assert found.remedy.probe_initial_delay_seconds == 51 and "150 s" in found.propose_only
+
+
+def test_a_log_that_says_start_up_fits_the_probe_is_no_slow_start():
+    log = "Started OrderServiceApplication in 4.1 seconds (process running for 4.6)\n"
+
+    found = registry.diagnose(_killed_while_starting(log), CONTEXT)
+
+    assert found is None or found.remedy.probe_initial_delay_seconds is None
+
+
+def test_a_container_that_ran_well_past_the_probe_was_not_killed_while_starting():
+    ran_two_hours = Termination(reason="Error", exit_code=137, message="", started_at="2025-01-01T00:00:00Z",
+                                finished_at="2025-01-01T02:00:00Z")
+
+    found = registry.diagnose(_probe(_LIVENESS_REFUSED, probes=(_SLOW_PROBE,), last_terminated=ran_two_hours),
+                              CONTEXT)
+
+    assert found is None or found.remedy.probe_initial_delay_seconds is None
 
 
 @pytest.mark.parametrize("message, kind", [

@@ -285,6 +285,21 @@ def _check_probe(answer: ModelAnswer, *, container: ContainerFacts | None) -> No
     changes = [*_PROBE_TIMING, "probe_port", "probe_path"]
     if all(getattr(answer, field) is None for field in changes):
         raise Refused("fix_probe changes nothing")
+    probe = next(p for p in facts.probes if p.name == answer.probe)
+    before = bounds.probe_detection_seconds(initial_delay=probe.initial_delay_seconds, period=probe.period_seconds,
+                                            failure_threshold=probe.failure_threshold, timeout=probe.timeout_seconds)
+    after = bounds.probe_detection_seconds(
+        initial_delay=_or(answer.probe_initial_delay_seconds, probe.initial_delay_seconds),
+        period=_or(answer.probe_period_seconds, probe.period_seconds),
+        failure_threshold=_or(answer.probe_failure_threshold, probe.failure_threshold),
+        timeout=_or(answer.probe_timeout_seconds, probe.timeout_seconds))
+    if after > bounds.MAX_DETECTION_GROWTH * before:
+        raise Refused(f"the probe changes take its detection time from {before} s to {after} s "
+                      f"(at most x{bounds.MAX_DETECTION_GROWTH:g})")
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 def _check_config(answer: ModelAnswer, *, evidence: Evidence) -> None:

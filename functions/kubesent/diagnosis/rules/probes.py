@@ -1,17 +1,17 @@
 """Rules for probe failures: fix the probe only when the probe itself is wrong. Pure.
 
 Wrong port (not a port the container declares), wrong path (404), or a start-up slower than the
-liveness probe allows. A probe answering 5xx means the app is failing: escalate, never loosen it.
+liveness probe allows (judged from the kubelet's facts: restarts, kills, run lengths, readiness). A probe
+answering 5xx means the app is failing: escalate, never loosen it.
 """
 
 from __future__ import annotations
-
-import math
 
 from kubesent import bounds
 from kubesent.diagnosis.context import RuleContext
 from kubesent.diagnosis.rules.text import INLINE_QUOTE_CHARS, MAX_QUOTE_CHARS, compile_pattern, find_line, quote
 from kubesent.diagnosis.schema import ESCALATE, MAX_PROBE_SECONDS, Diagnosis, Remedy, RemedyKind
+from kubesent.evidence import podfacts
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import ContainerFacts, Evidence, ProbeFacts
 
@@ -21,10 +21,11 @@ _REFUSED = compile_pattern(r"(?i)connection refused|connect: connection reset|no
 _TIMEOUT = compile_pattern(r"(?i)context deadline exceeded|Client\.Timeout exceeded|timeout|timed out")
 # Spring Boot, Quarkus, Micronaut, Node/Express, Go servers: how apps announce they finished starting.
 _STARTED_IN = compile_pattern(r"(?i)started \S*.{0,80}? in ([0-9]+(?:\.[0-9]+)?) ?(ms|milliseconds|s|seconds|sec)\b")
-_STARTING = compile_pattern(r"(?i)starting|initiali[sz]ing|loading|warming|migrat|bootstrapping|connecting")
-# Margin on an observed start-up time, for a slower node or a cold cache.
-STARTUP_MARGIN_FACTOR = 1.5
-STARTUP_MARGIN_SECONDS = 10
+# The pod's default terminationGracePeriodSeconds (core/v1 defaults).
+DEFAULT_GRACE_SECONDS = 30
+# One step of initialDelaySeconds, as the policy bounds it (policy._PROBE_STEP): ×4 or +120 s.
+INITIAL_DELAY_STEP_FACTOR = 4
+INITIAL_DELAY_STEP_SECONDS = 120
 
 
 def _probe(facts: ContainerFacts, name: str) -> ProbeFacts | None:
@@ -115,9 +116,9 @@ def probe_failure(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
         return diagnosis(Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe=probe_name),
                          f"The {probe_name} probe of {facts.name} requests {probe.path!r}, which the app answers "
                          "with 404 Not Found: the probe path is wrong.", 85)
-    slow = _slow_start(facts, probe, probe_name)
+    slow = _slow_start(evidence, facts, probe, probe_name)
     if slow is not None:
-        return diagnosis(slow.remedy, slow.root_cause, slow.confidence, *slow.evidence)
+        return slow
     if _TIMEOUT.search(message) and probe.timeout_seconds <= 1:
         return diagnosis(Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe=probe_name,
                                 probe_timeout_seconds=5),
@@ -128,38 +129,61 @@ def probe_failure(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     return None
 
 
-def _slow_start(facts: ContainerFacts, probe: ProbeFacts, probe_name: str) -> Diagnosis | None:
-    """Liveness kills a container that was still starting: raise initialDelaySeconds to fit start-up."""
-    if probe_name != "liveness" or facts.restart_count == 0:
+def _slow_start(evidence: Evidence, facts: ContainerFacts, probe: ProbeFacts, probe_name: str) -> Diagnosis | None:
+    """The liveness probe kills the container while it is still starting: give it one bounded step more.
+
+    The facts are the kubelet's: the container was restarted, the kubelet killed it for failing its
+    liveness probe, it never became Ready, and its last run lasted no longer than the probe allows a
+    dead app. The new initialDelaySeconds doubles the probe's detection time at most. The app's own log
+    ("started in 85 s") is text anyone who reaches the app can write: it may only make KubeSent more
+    careful (it says start-up takes longer than one step gives: a person decides), never set the number.
+    """
+    if probe_name != "liveness" or facts.restart_count == 0 or facts.ready:
         return None
-    if any(p.name == "startup" for p in facts.probes):
+    if any(p.name == "startup" for p in facts.probes) or not _killed_by_liveness(evidence, facts):
         return None
+    budget = bounds.probe_detection_seconds(initial_delay=probe.initial_delay_seconds, period=probe.period_seconds,
+                                            failure_threshold=probe.failure_threshold, timeout=probe.timeout_seconds)
+    run = podfacts.last_run_seconds(facts)
+    # After the last failed probe the kubelet stops the container, which may take its grace period.
+    grace = evidence.pod_spec.get("terminationGracePeriodSeconds")
+    allowance = budget + max(probe.period_seconds, grace if isinstance(grace, int) else DEFAULT_GRACE_SECONDS)
+    if run is None or run > allowance:
+        return None  # it ran past what the probe allows a dead app: it started, then failed
+    delay = min(MAX_PROBE_SECONDS, probe.initial_delay_seconds + budget,
+                int(bounds.step_ceiling(probe.initial_delay_seconds, factor=INITIAL_DELAY_STEP_FACTOR,
+                                        margin=INITIAL_DELAY_STEP_SECONDS)))
+    detection = delay + budget - probe.initial_delay_seconds
     log = facts.logs_previous or facts.logs_current
     started = _STARTED_IN.search(log) if log else None
-    budget = probe.initial_delay_seconds + probe.period_seconds * probe.failure_threshold
+    claimed = (float(started.group(1)) / (1000 if started.group(2).lower() in ("ms", "milliseconds") else 1)
+               if started else None)
+    if claimed is not None and claimed <= budget:
+        return None  # the app says it starts within the probe's budget: the probe is not the problem
+    propose_only = None
+    if claimed is not None and claimed > detection:
+        propose_only = (f"the app's log says start-up takes {claimed:.0f} s, more than one bounded step "
+                        f"({detection} s) reaches: set initialDelaySeconds or a startupProbe deliberately")
+    lines = [f"container {facts.name}: killed by its liveness probe after {run:.0f} s of running, "
+             f"{facts.restart_count} restarts, never Ready"]
     if started:
-        seconds = float(started.group(1)) / (1000 if started.group(2).lower() in ("ms", "milliseconds") else 1)
-        if seconds <= budget:
-            return None
-        delay = min(MAX_PROBE_SECONDS, math.ceil(bounds.step_ceiling(seconds, factor=STARTUP_MARGIN_FACTOR,
-                                                                     margin=STARTUP_MARGIN_SECONDS)))
-        return Diagnosis(
-            category=Category.PROBE_FAILURE, confidence=92, source="rule:probe_failure",
-            evidence=(started.group(0)[:MAX_QUOTE_CHARS],),
-            remedy=Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe="liveness",
-                          probe_initial_delay_seconds=delay),
-            root_cause=(f"{facts.name} needs about {seconds:.0f} s to start, but its liveness probe starts failing "
-                        f"it after {budget} s (initialDelaySeconds {probe.initial_delay_seconds} + "
-                        f"{probe.failure_threshold} × {probe.period_seconds} s), so it is killed while starting. "
-                        f"Raise initialDelaySeconds to {delay}."))
-    last = find_line(_STARTING, log) if log else None
-    if last is not None and not facts.ready and _REFUSED.search(log) is None:
-        delay = min(MAX_PROBE_SECONDS, max(2 * probe.initial_delay_seconds, probe.initial_delay_seconds + 30))
-        return Diagnosis(
-            category=Category.PROBE_FAILURE, confidence=70, source="rule:probe_failure", evidence=(last,),
-            remedy=Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe="liveness",
-                          probe_initial_delay_seconds=delay),
-            root_cause=(f"{facts.name} is killed by its liveness probe while its log still shows start-up work, "
-                        f"within {budget} s of starting. It may need longer to start: consider initialDelaySeconds "
-                        f"{delay} or a startupProbe."))
-    return None
+        lines.append(started.group(0)[:MAX_QUOTE_CHARS])
+    return Diagnosis(
+        category=Category.PROBE_FAILURE, confidence=92 if started else 90, source="rule:probe_failure",
+        evidence=tuple(lines), propose_only=propose_only,
+        remedy=Remedy(kind=RemedyKind.FIX_PROBE, container=facts.name, probe="liveness",
+                      probe_initial_delay_seconds=delay),
+        root_cause=(f"{facts.name} is killed by its liveness probe while starting: it never became Ready and ran "
+                    f"{run:.0f} s, as long as the probe gives a dead app ({budget} s: initialDelaySeconds "
+                    f"{probe.initial_delay_seconds} + {probe.failure_threshold} × {probe.period_seconds} s + "
+                    f"timeout {probe.timeout_seconds} s) and the kill takes. Raise initialDelaySeconds to "
+                    f"{delay}, which at most doubles how long a dead app goes unnoticed."))
+
+
+def _killed_by_liveness(evidence: Evidence, facts: ContainerFacts) -> bool:
+    """The kubelet's own word: a Killing event for a failed liveness probe, or the kill's exit code."""
+    last = facts.last_terminated or facts.terminated
+    killed = last is not None and last.exit_code in _KILLED_EXIT_CODES
+    said = any(e.reason == "Killing" and _LIVENESS_KILL.search(e.message) and e.reporter in ("kubelet", "")
+               for e in evidence.events)
+    return killed or said
