@@ -30,6 +30,8 @@ from typing import IO, Literal
 # FACTS §4 measured ~1.5 s (Firestore) and ~1 s (Pub/Sub) on an idle machine; a loaded CI runner
 # starting Java cold can take far longer, so wait generously before calling it a failure.
 READY_TIMEOUT_SECONDS = 60.0
+# Deleting every document walks the whole store: slower than a health check on a busy machine.
+CLEAR_TIMEOUT_SECONDS = 30.0
 # Between readiness probes: short, because the emulators come up in about a second.
 POLL_INTERVAL_SECONDS = 0.1
 # SIGTERM lets Java shut down cleanly; after this long the group gets SIGKILL.
@@ -70,7 +72,7 @@ class Emulator:
             raise EmulatorError("clear() is only for the Firestore emulator")
         url = f"{self.url}/emulator/v1/projects/{self.project}/databases/{database}/documents"
         request = urllib.request.Request(url, method="DELETE")
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
+        with urllib.request.urlopen(request, timeout=CLEAR_TIMEOUT_SECONDS) as response:
             response.read()
 
     def stop(self) -> None:
