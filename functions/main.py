@@ -32,7 +32,8 @@ def _get_pipeline() -> Pipeline:
                 settings = Settings()
                 _reporter = wiring.build_reporter(settings)
                 _pipeline = Pipeline(settings, cluster=wiring.build_cluster(settings),
-                                     ledger=wiring.build_ledger(settings), diagnoser=wiring.build_diagnoser(settings))
+                                     ledger=wiring.build_ledger(settings), diagnoser=wiring.build_diagnoser(settings),
+                                     memory_metrics=wiring.build_metrics(settings))
     return _pipeline
 
 

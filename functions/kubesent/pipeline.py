@@ -22,6 +22,7 @@ from kubesent.evidence import annotation, corroborate, gather
 from kubesent.evidence.model import Evidence
 from kubesent.incident import Incident, Outcome
 from kubesent.ledger import IncidentKey, Ledger, Verdict
+from kubesent.metrics import MemoryMetrics
 from kubesent.settings import Settings
 from kubesent.write import SafeWriter
 
@@ -37,12 +38,13 @@ def utcnow() -> datetime:
 
 class Pipeline:
     def __init__(self, settings: Settings, *, cluster: Cluster, ledger: Ledger, diagnoser: Diagnoser,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, memory_metrics: MemoryMetrics | None = None) -> None:
         self.settings = settings
         self.cluster = cluster
         self.ledger = ledger
         self.diagnoser = diagnoser
         self.clock = clock
+        self.memory_metrics = memory_metrics
 
     @property
     def writer(self) -> SafeWriter:
@@ -110,7 +112,8 @@ class Pipeline:
         try:
             evidence = gather.complete(
                 self.cluster, admitted.evidence, log_tail_lines=self.settings.log_tail_lines,
-                log_limit_bytes=self.settings.log_limit_bytes, log_max_chars=self.settings.prompt_log_chars)
+                log_limit_bytes=self.settings.log_limit_bytes, log_max_chars=self.settings.prompt_log_chars,
+                memory_metrics=self.memory_metrics)
         except errors.ClusterRefused as exc:
             return Outcome("escalated", f"KubeSent cannot read the pod's events or logs: {exc}")
         admitted = Incident(evidence=evidence, key=admitted.key, admission=admitted.admission)

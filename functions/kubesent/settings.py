@@ -66,6 +66,17 @@ class Settings(BaseSettings):
     """Bearer token file for ``explicit`` mode (never the token itself: it would land in logs)."""
     kube_timeout_seconds: float = Field(10.0, gt=0)
     """Per-request timeout to the API server, well inside the function's deadline."""
+    memory_metrics: Literal["none", "prometheus", "cloud_monitoring"] = "none"
+    """Where to read a container's memory over its life after an OOM kill: with a trend, a raise can rest
+    on a plateau at the limit and a leak is told apart; without one, only the start-up shape is raised."""
+    prometheus_url: str = ""
+    """A Prometheus-compatible query API (``http://prometheus.monitoring:9090``) for ``prometheus``."""
+    prometheus_cluster_label: str = ""
+    """The label that names the cluster in a Prometheus shared by several (``cluster``); empty: none."""
+    monitoring_project: str = ""
+    """The project whose Cloud Monitoring holds the cluster's metrics; default: the GKE cluster's project."""
+    monitoring_endpoint: str = ""
+    """Send Cloud Monitoring calls elsewhere (a proxy, a local fake); default: the SDK's endpoint."""
     gke_cluster: str = ""
     """``projects/P/locations/L/clusters/C`` for ``gke`` mode."""
     gke_endpoint: Literal["dns", "ip"] = "dns"

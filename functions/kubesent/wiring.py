@@ -9,6 +9,7 @@ from kubesent import ledger as ledger_module
 from kubesent.cluster.api import Cluster
 from kubesent.diagnosis.base import Diagnoser, NullDiagnoser
 from kubesent.ledger import Ledger
+from kubesent.metrics import MemoryMetrics, NullMetrics
 from kubesent.reporting import NullReporter, TopicReporter
 from kubesent.settings import Settings
 
@@ -43,6 +44,22 @@ def build_diagnoser(settings: Settings) -> Diagnoser:
 
 def build_reporter(settings: Settings) -> TopicReporter | NullReporter:
     return TopicReporter(settings.report_topic) if settings.report_topic else NullReporter()
+
+
+def build_metrics(settings: Settings) -> MemoryMetrics:
+    """The configured memory-metrics provider; each is imported only when chosen."""
+    if settings.memory_metrics == "prometheus":
+        from kubesent.metrics.prometheus import PrometheusMetrics
+
+        return PrometheusMetrics(settings.prometheus_url, cluster_label=settings.prometheus_cluster_label)
+    if settings.memory_metrics == "cloud_monitoring":
+        from kubesent.metrics.cloud_monitoring import CloudMonitoringMetrics
+
+        # projects/P/locations/L/clusters/C: the cluster's own project keeps its system metrics.
+        cluster_project = settings.gke_cluster.split("/")[1] if settings.gke_cluster.count("/") >= 1 else ""
+        return CloudMonitoringMetrics(settings.monitoring_project or cluster_project,
+                                      api_endpoint=settings.monitoring_endpoint)
+    return NullMetrics()
 
 
 def build_cluster(settings: Settings) -> Cluster:

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from kubesent import errors, objects, redaction
+from kubesent import errors, metrics, objects, redaction
 from kubesent.cluster.api import Reader
 from kubesent.events import PodEvent
-from kubesent.evidence import classify, drift, owners, podfacts, templates
+from kubesent.evidence import classify, drift, owners, podfacts, templates, trend
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import ContainerFacts, EventFacts, Evidence
+from kubesent.metrics import MemoryMetrics
 
 # What an event fact keeps of the API's Event: the kubelet's reasons and types are short; a message
 # is a sentence or two (image pulls quote long digests), field paths and annotation values are bounded
@@ -78,8 +79,9 @@ def _container_names(pod: dict[str, Any]) -> list[str]:
 
 
 def complete(reader: Reader, evidence: Evidence, *, log_tail_lines: int, log_limit_bytes: int,
-             log_max_chars: int) -> Evidence:
-    """The second phase: the pod's recent events, log tails of the failing container, config state."""
+             log_max_chars: int, memory_metrics: MemoryMetrics | None = None) -> Evidence:
+    """The second phase: the pod's recent events, log tails of the failing container, config state, and
+    after an OOM kill the container's memory over its last life (when metrics are configured)."""
     raw_events = reader.pod_events(namespace=evidence.namespace, pod_name=evidence.pod_name, pod_uid=evidence.pod_uid)
     containers = evidence.containers
     if evidence.category in _LOG_CATEGORIES:
@@ -87,9 +89,28 @@ def complete(reader: Reader, evidence: Evidence, *, log_tail_lines: int, log_lim
                                       wanted=facts.name == evidence.focus_container, tail_lines=log_tail_lines,
                                       limit_bytes=log_limit_bytes, max_chars=log_max_chars) for facts in containers)
     config_objects, config_keys = _config_state(reader, evidence.namespace, containers, evidence.category)
+    shape = _memory_trend(memory_metrics, evidence) if memory_metrics is not None else None
     return replace(evidence, containers=containers,
                    events=tuple(_event_facts(item) for item in _newest(raw_events)[:MAX_POD_EVENTS]),
-                   config_objects=config_objects, config_keys=config_keys)
+                   config_objects=config_objects, config_keys=config_keys, memory_trend=shape)
+
+
+def _memory_trend(memory_metrics: MemoryMetrics, evidence: Evidence) -> trend.MemoryTrend | None:
+    """The OOM-killed container's working set from its last start to the kill, classified."""
+    if evidence.category is not Category.OOM_KILLED:
+        return None
+    killed = next((c for c in (evidence.focus, *evidence.containers)
+                   if c is not None and (c.last_terminated or c.terminated) is not None
+                   and (c.last_terminated or c.terminated).reason == "OOMKilled"), None)  # type: ignore[union-attr]
+    last = (killed.last_terminated or killed.terminated) if killed is not None else None
+    started = podfacts.parse_time(last.started_at) if last is not None else None
+    finished = podfacts.parse_time(last.finished_at) if last is not None else None
+    if killed is None or started is None or finished is None or finished <= started:
+        return None
+    series = memory_metrics.working_set(metrics.Query(cluster=evidence.cluster, namespace=evidence.namespace,
+                                                      pod=evidence.pod_name, container=killed.name,
+                                                      start=started, end=finished))
+    return trend.classify(series, source=memory_metrics.source)
 
 
 def _newest(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
