@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NAMES = scenarios.names()
 CONTRACT_KEYS = {"id", "action", "remedy", "category", "confidence", "target", "patch", "root_cause"}
 REMEDIES = {"raise_memory_limit", "raise_cpu_limit", "fix_image_reference", "add_image_pull_secret", "fix_probe",
-            "add_missing_config", "fix_command_or_args", "fix_security_context", "fix_scheduling", "escalate"}
+            "add_missing_config", "fix_command_or_args", "fix_security_context", "fix_scheduling", "rollback_rollout",
+            "escalate"}
 
 
 def _settings(**overrides) -> Settings:

@@ -128,7 +128,7 @@ class Pipeline:
     def _decide(self, admitted: Incident, diagnosis: Diagnosis, report: ModelReport | None,
                 now: datetime) -> Outcome:
         evidence = admitted.evidence
-        patch, previous = remedies.render(diagnosis.remedy, evidence.owner)
+        patch, previous = remedies.render(diagnosis.remedy, evidence.owner, rollout=evidence.rollout)
         if patch is not None and (remedies.already_satisfied(diagnosis.remedy, evidence.owner)
                                   or remedies.is_noop(patch, evidence.owner)):
             return Outcome("ignored", "the workload's template already has this change (fixed since this pod "

@@ -197,12 +197,17 @@ def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[st
             owner, remedy.container, "memory" if remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT else "cpu"):
         return Decision("proposed", "the workload's template sets no such limit; adding one is a person's choice")
     controller = foreign_controller(owner, apply_managers_allowed=settings.apply_managers_allowed)
+    if controller is not None and remedy.kind is RemedyKind.ROLLBACK_ROLLOUT:
+        return Decision("proposed", f"another controller manages this workload ({controller}): revert the commit "
+                                    "that rolled out the failing revision in source, not the live Deployment")
     if controller is not None:
         return Decision("proposed", f"another controller manages this workload ({controller}); a live patch would "
                                     "be reverted or fought. Fix it in source")
     opt_out = owner.annotations.get(OPT_OUT_ANNOTATION, "").strip().lower()
     if opt_out in OPT_OUT_VALUES:
         return Decision("proposed", f"the workload opts out with {OPT_OUT_ANNOTATION}: \"{opt_out}\"")
+    if remedy.kind is RemedyKind.ROLLBACK_ROLLOUT:
+        return Decision("proposed", "a rollback replaces the whole pod template: a person approves it")
     if remedy.kind.value not in settings.auto_apply_remedies:
         return Decision("proposed",
                         f"{remedy.kind.value} is never applied automatically (KUBESENT_AUTO_APPLY_REMEDIES)")

@@ -14,6 +14,7 @@ from kubesent import k8s, objects, quantity
 from kubesent.diagnosis.schema import Remedy, RemedyKind
 from kubesent.evidence import templates
 from kubesent.evidence.model import Owner
+from kubesent.evidence.rollout import Rollout
 from kubesent.ledger import Remediation
 
 _PROBE_TIMINGS = (("probe_initial_delay_seconds", "initialDelaySeconds"), ("probe_timeout_seconds", "timeoutSeconds"),
@@ -102,8 +103,19 @@ def _container_change(owner: Owner, remedy: Remedy) -> Change | None:
     return renderer(remedy, found[1])
 
 
-def render(remedy: Remedy, owner: Owner) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """The patch on ``owner`` and the values it replaces; ``(None, {})`` when nothing can be rendered."""
+def render(remedy: Remedy, owner: Owner, *, rollout: Rollout | None = None) -> tuple[dict[str, Any] | None,
+                                                                                   dict[str, Any]]:
+    """The patch on ``owner`` and the values it replaces; ``(None, {})`` when nothing can be rendered.
+
+    A rollback restores the previous revision's whole pod template (``$patch: replace``, as ``kubectl
+    rollout undo`` replaces it); its env values read as a placeholder, so the rendered patch is for a
+    person to read and approve, and the write re-reads the live ReplicaSet."""
+    if remedy.kind is RemedyKind.ROLLBACK_ROLLOUT:
+        if rollout is None or rollout.previous is None:
+            return None, {}
+        return ({"spec": {"template": {"$patch": "replace", **rollout.previous.template}}},
+                {"revision": rollout.current.number, "replicaSet": rollout.current.name,
+                 "images": list(rollout.current.images())})
     if remedy.kind is RemedyKind.ADD_IMAGE_PULL_SECRET and remedy.image_pull_secret:
         existing = (owner.template.get("spec") or {}).get("imagePullSecrets") or []
         return (_wrap(owner, {"imagePullSecrets": [{"name": remedy.image_pull_secret}]}),

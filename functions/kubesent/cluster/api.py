@@ -32,6 +32,10 @@ class Reader(Protocol):
         """A tail of one container's log; ``""`` when there is none."""
         ...
 
+    def list_replicasets(self, *, namespace: str, match_labels: dict[str, str]) -> list[dict[str, Any]]:
+        """The ReplicaSets whose labels carry ``match_labels`` (a Deployment's selector): its revisions."""
+        ...
+
 
 class Writer(Protocol):
     """The one write KubeSent makes: a strategic-merge patch on a workload."""

@@ -22,6 +22,8 @@ from kubesent.cluster.api import FIELD_MANAGER, READABLE_KINDS
 from kubesent.settings import Settings
 
 STRATEGIC_MERGE = "application/strategic-merge-patch+json"
+# A Deployment keeps revisionHistoryLimit (default 10) old ReplicaSets; more is never needed.
+MAX_LISTED_REPLICASETS = 50
 # Status codes a retry may fix: rate limits and the server's own failures (client-go retries these too).
 _TRANSIENT_STATUSES = frozenset({0, 429, 500, 502, 503, 504})
 
@@ -234,6 +236,15 @@ class KubeCluster:
         items = [item for item in listing.get("items", []) if isinstance(item, dict)]
         return [item for item in items
                 if not pod_uid or item.get("involvedObject", {}).get("uid") in (None, "", pod_uid)]
+
+    def list_replicasets(self, *, namespace: str, match_labels: dict[str, str]) -> list[dict[str, Any]]:
+        if not match_labels:
+            return []  # an empty selector would list every ReplicaSet of the namespace
+        selector = ",".join(f"{key}={value}" for key, value in sorted(match_labels.items()))
+        listing = self._json("GET", "/apis/apps/v1/namespaces/{namespace}/replicasets",
+                             f"list ReplicaSets in {namespace} ({selector})", names={"namespace": namespace},
+                             query=[("labelSelector", selector), ("limit", MAX_LISTED_REPLICASETS)])
+        return [item for item in listing.get("items", []) if isinstance(item, dict)]
 
     def read_log(self, *, namespace: str, pod: str, container: str, previous: bool,
                  tail_lines: int, limit_bytes: int) -> str:

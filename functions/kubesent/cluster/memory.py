@@ -81,6 +81,18 @@ class MemoryCluster:
                 events.append(copy.deepcopy(obj))
         return events
 
+    def list_replicasets(self, *, namespace: str, match_labels: dict[str, str]) -> list[dict[str, Any]]:
+        self.calls += 1
+        if not match_labels:
+            return []
+        found = []
+        for (kind, object_namespace, _), obj in self._objects.items():
+            labels = as_dict(as_dict(obj.get("metadata")).get("labels"))
+            if kind == "ReplicaSet" and object_namespace == namespace and all(
+                    labels.get(key) == value for key, value in match_labels.items()):
+                found.append(copy.deepcopy(obj))
+        return found
+
     def read_log(self, *, namespace: str, pod: str, container: str, previous: bool,
                  tail_lines: int, limit_bytes: int) -> str:
         self.calls += 1

@@ -81,6 +81,16 @@ def render_evidence(evidence: Evidence, settings: Settings) -> str:
     if evidence.pod_spec:
         lines.append("pod spec (pruned): " + _clip(json.dumps(evidence.pod_spec, sort_keys=True, default=str),
                                                    POD_SPEC_CHARS))
+    if evidence.rollout is not None:
+        for label, revision in (("failing pod's revision", evidence.rollout.current),
+                                ("previous revision", evidence.rollout.previous)):
+            if revision is not None:
+                lines.append(f"{label}: {revision.number} ReplicaSet {_clip(revision.name)} "
+                             f"available {revision.available}/{revision.replicas} images "
+                             f"{_clip(', '.join(revision.images()))}")
+        lines.append(f"failing revision is the newest: {evidence.rollout.newest}")
+    if evidence.memory_trend is not None:
+        lines.append(f"memory trend: {_clip(evidence.memory_trend.describe())}")
     if evidence.focus_container:
         lines.append(f"failing container: {_clip(evidence.focus_container)}")
     for facts in evidence.containers:

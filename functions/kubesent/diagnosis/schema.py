@@ -26,6 +26,9 @@ class RemedyKind(StrEnum):
     FIX_COMMAND_OR_ARGS = "fix_command_or_args"
     FIX_SECURITY_CONTEXT = "fix_security_context"
     FIX_SCHEDULING = "fix_scheduling"
+    ROLLBACK_ROLLOUT = "rollback_rollout"
+    """Restore the previous ReplicaSet's pod template (``kubectl rollout undo``); it has no parameters:
+    the template comes from the cluster, never from a rule's or the model's text."""
     ESCALATE = "escalate"
 
 

@@ -70,6 +70,7 @@ _FIELDS_OF: dict[RemedyKind, tuple[str, ...]] = {
     RemedyKind.FIX_COMMAND_OR_ARGS: ("container",),
     RemedyKind.FIX_SECURITY_CONTEXT: ("container",),
     RemedyKind.FIX_SCHEDULING: (),
+    RemedyKind.ROLLBACK_ROLLOUT: (),
     RemedyKind.ESCALATE: (),
 }
 _PROBE_TIMING = ("probe_initial_delay_seconds", "probe_timeout_seconds", "probe_period_seconds",
@@ -142,6 +143,8 @@ def check(answer: ModelAnswer, *, evidence: Evidence, settings: Settings, prompt
         _check_probe(answer, container=container)
     elif kind is RemedyKind.ADD_MISSING_CONFIG:
         _check_config(answer, evidence=evidence)
+    elif kind is RemedyKind.ROLLBACK_ROLLOUT and rollback_blocker(evidence) is not None:
+        raise Refused(f"rollback_rollout: {rollback_blocker(evidence)}")
     if prompt_text is not None:
         _check_quotes(answer, prompt_text=prompt_text)
     values: dict[str, Any] = {name: getattr(answer, name) for name in _FIELDS_OF[kind]}
@@ -296,6 +299,24 @@ def _check_probe(answer: ModelAnswer, *, container: ContainerFacts | None) -> No
     if after > bounds.MAX_DETECTION_GROWTH * before:
         raise Refused(f"the probe changes take its detection time from {before} s to {after} s "
                       f"(at most x{bounds.MAX_DETECTION_GROWTH:g})")
+
+
+def rollback_blocker(evidence: Evidence) -> str | None:
+    """Why a rollback is no remedy here, or None: the failing pod runs the newest revision of a
+    Deployment and the revision before it still serves (rules and the model share this judgement)."""
+    found = evidence.rollout
+    if found is None:
+        return "the pod is not a Deployment's, or its revisions cannot be read"
+    if not found.newest:
+        return f"the failing pod runs revision {found.current.number}, not the newest: the failure predates it"
+    if found.previous is None:
+        return "the Deployment keeps no earlier revision"
+    if found.previous.available <= 0:
+        return (f"the previous revision ({found.previous.name}) has no available pod: it is no known-good "
+                "state to return to")
+    if found.current.available > 0:
+        return f"revision {found.current.number} has available pods: the rollout is not failing as a whole"
+    return None
 
 
 def _or(value: int | None, default: int) -> int:

@@ -13,7 +13,7 @@ from typing import Any
 from kubesent import errors, metrics, objects, redaction
 from kubesent.cluster.api import Reader
 from kubesent.events import PodEvent
-from kubesent.evidence import classify, drift, owners, podfacts, templates, trend
+from kubesent.evidence import classify, drift, owners, podfacts, rollout, templates, trend
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import ContainerFacts, EventFacts, Evidence
 from kubesent.metrics import MemoryMetrics
@@ -92,7 +92,23 @@ def complete(reader: Reader, evidence: Evidence, *, log_tail_lines: int, log_lim
     shape = _memory_trend(memory_metrics, evidence) if memory_metrics is not None else None
     return replace(evidence, containers=containers,
                    events=tuple(_event_facts(item) for item in _newest(raw_events)[:MAX_POD_EVENTS]),
-                   config_objects=config_objects, config_keys=config_keys, memory_trend=shape)
+                   config_objects=config_objects, config_keys=config_keys, memory_trend=shape,
+                   rollout=_rollout(reader, evidence))
+
+
+def _rollout(reader: Reader, evidence: Evidence) -> rollout.Rollout | None:
+    """The Deployment's revisions around the failing pod's ReplicaSet (one list call), for a proven chain."""
+    failing = next((hop.split("/", 1)[1] for hop in evidence.owner_chain if hop.startswith("ReplicaSet/")), None)
+    if evidence.owner.kind != "Deployment" or failing is None or evidence.template_drift:
+        return None
+    try:
+        replica_sets = reader.list_replicasets(namespace=evidence.namespace, match_labels=evidence.owner.selector)
+    except errors.ClusterRefused:
+        return None  # no right to list: no rollback is offered, everything else stands
+    owned = [rs for rs in replica_sets
+             if any(isinstance(ref, dict) and ref.get("uid") == evidence.owner.uid
+                    for ref in objects.as_list(objects.as_dict(rs.get("metadata")).get("ownerReferences")))]
+    return rollout.from_replicasets(owned, failing=failing)
 
 
 def _memory_trend(memory_metrics: MemoryMetrics, evidence: Evidence) -> trend.MemoryTrend | None:

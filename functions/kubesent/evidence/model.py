@@ -11,6 +11,7 @@ from typing import Any
 
 from kubesent.events import PodEvent
 from kubesent.evidence.category import Category
+from kubesent.evidence.rollout import Rollout
 from kubesent.evidence.trend import MemoryTrend
 
 
@@ -107,6 +108,8 @@ class Owner:
     """Field managers that have written the pod template (from managedFields)."""
     template: dict[str, Any]
     """The pod template spec currently on the owner (what a patch changes), without env values."""
+    selector: dict[str, str] = field(default_factory=dict)
+    """The workload's ``spec.selector.matchLabels`` (what lists its ReplicaSets)."""
     appliers: tuple[str, ...] = ()
     """Of those managers, the ones that wrote it with server-side apply (``operation: Apply``): they own
     those fields and re-apply them, so a live patch is reverted or conflicts."""
@@ -145,6 +148,8 @@ class Evidence:
     proposed, never patched: the patch would be computed from the wrong facts."""
     pod_started_at: str | None = None
     """``status.startTime``: with the restart count, how long the container's runs lasted."""
+    rollout: Rollout | None = None
+    """For a Deployment's pod: its revision and the one before (from the Deployment's ReplicaSets)."""
     memory_trend: MemoryTrend | None = None
     """The focus container's memory over its last life, when a metrics provider is configured."""
     container_drifts: dict[str, str] = field(default_factory=dict)

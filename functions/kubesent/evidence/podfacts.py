@@ -40,7 +40,9 @@ def owner_facts(top: dict[str, Any], unfollowed: dict[str, Any] | None) -> Owner
         resource_version=str(meta.get("resourceVersion", "")),
         labels={str(k): str(v) for k, v in (meta.get("labels") or {}).items()},
         annotations=annotations, managers=templates.template_managers(top),
-        appliers=templates.template_managers(top, operation="Apply"), template=template)
+        appliers=templates.template_managers(top, operation="Apply"), template=template,
+        selector={str(k): str(v) for k, v in as_dict(as_dict(as_dict(top.get("spec")).get("selector")).get(
+            "matchLabels")).items()})
 
 
 def _termination(state: dict[str, Any] | None) -> Termination | None:

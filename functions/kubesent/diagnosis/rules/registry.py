@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kubesent.diagnosis.context import RuleContext
-from kubesent.diagnosis.rules import config, crash, images, memory, oom, probes, scheduling
+from kubesent.diagnosis.rules import config, crash, images, memory, oom, probes, rollout, scheduling
 from kubesent.diagnosis.schema import Diagnosis
 from kubesent.evidence.model import Evidence
 
 Rule = Callable[[Evidence, RuleContext], Diagnosis | None]
 
 RULES: tuple[Rule, ...] = (
+    rollout.bad_rollout,
     oom.oom_killed,
     memory.evicted,
     images.image_pull,
