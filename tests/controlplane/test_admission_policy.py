@@ -6,8 +6,9 @@ allowed for an admin (so it is the policy that refuses, not the schema). Dry-run
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
-from typing import Any
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import kubernetes.client
 import pytest
@@ -20,6 +21,7 @@ STRATEGIC = "application/strategic-merge-patch+json"
 MERGE = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 CONTAINERS = "/spec/template/spec/containers/0"
+T = TypeVar("T")
 
 
 def container_patch(change: dict[str, Any]) -> dict[str, Any]:
@@ -70,6 +72,9 @@ ATTACKS = [
     ("privileged-container", container_patch({"securityContext": {"privileged": True}}), STRATEGIC),
     ("second-container", {"spec": {"template": {"spec": {"containers": [
         {"name": "sidecar", "image": "evil.example/sidecar:1"}]}}}}, STRATEGIC),
+    # A PodSpec field the previous policy did not list (beta and on by default in 1.35): it passed.
+    ("pod-hostnameOverride-unlisted", {"spec": {"template": {"spec": {"hostnameOverride": "db-primary"}}}},
+     STRATEGIC),
     ("pod-hostNetwork", {"spec": {"template": {"spec": {"hostNetwork": True}}}}, STRATEGIC),
     ("pod-hostPID", {"spec": {"template": {"spec": {"hostPID": True}}}}, STRATEGIC),
     ("pod-service-account", {"spec": {"template": {"spec": {"serviceAccountName": "default"}}}}, STRATEGIC),
@@ -218,3 +223,47 @@ def test_statefulsets_are_guarded_too(kubesent_client: kubernetes.client.ApiClie
         assert refused.value.status == 403 and "kubesent-patch-scope" in refusal(refused.value)
     finally:
         apps_admin.delete_namespaced_stateful_set(name, support.ALLOWED)
+
+
+def test_the_ceilings_come_from_the_params_configmap(kubesent_client: kubernetes.client.ApiClient,
+                                                     admin_client: kubernetes.client.ApiClient,
+                                                     workload: str) -> None:
+    """One source for Terraform, kustomize and the policy: raising the params' ceiling lets a bigger raise in."""
+    core = kubernetes.client.CoreV1Api(admin_client)
+    six_gi = container_patch({"resources": {"limits": {"memory": "6Gi"}}})
+    with pytest.raises(ApiException) as refused:
+        patch(kubesent_client, workload, six_gi, STRATEGIC, dry_run=True)
+    core.patch_namespaced_config_map(PARAMS, "kube-system", {"data": {"memoryCeiling": "8Gi"}})
+    try:
+        allowed = eventually(lambda: patch(kubesent_client, workload, six_gi, STRATEGIC, dry_run=True))
+    finally:
+        core.patch_namespaced_config_map(PARAMS, "kube-system", {"data": {"memoryCeiling": "4Gi"}})
+        eventually(lambda: refused_now(kubesent_client, workload, six_gi))
+
+    assert refused.value.status == 403
+    assert allowed["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] == "6Gi"
+
+
+PARAMS = "kubesent-guardrails"
+
+
+def refused_now(client: kubernetes.client.ApiClient, name: str, body: dict[str, Any]) -> bool:
+    try:
+        patch(client, name, body, STRATEGIC, dry_run=True)
+    except ApiException as exc:
+        if exc.status == 403:
+            return True
+        raise
+    raise AssertionError("not refused yet")
+
+
+def eventually(attempt: Callable[[], T]) -> T:
+    """The policy reads params through an informer: retry until the change is seen."""
+    deadline = time.monotonic() + support.WAIT_SECONDS
+    while True:
+        try:
+            return attempt()
+        except (ApiException, AssertionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
