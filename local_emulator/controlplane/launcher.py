@@ -7,6 +7,8 @@ No kubelet and no scheduler: tests set pod status through the status subresource
 from __future__ import annotations
 
 import atexit
+import ctypes
+import ctypes.util
 import os
 import pathlib
 import shutil
@@ -131,7 +133,7 @@ class ControlPlane:
         log = (self.workdir / f"{name}.log").open("wb")
         self._logs.append(log)
         child = subprocess.Popen([str(self.binaries / name), *args], stdout=log, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, start_new_session=True)
+                                 stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
         self._children.append((name, child))
         return child
 
@@ -204,6 +206,19 @@ class ControlPlane:
             time.sleep(0.25)
         raise ControlPlaneError(f"kube-apiserver not ready after {READY_TIMEOUT_SECONDS}s ({last}):\n"
                                 f"{self.log('kube-apiserver')[-3000:]}")
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: be killed when the launching process dies, even by SIGKILL (Linux only).
+
+    `stop()` and `atexit` cover a failing test; this covers a test run that is itself killed.
+    """
+    libc_name = ctypes.util.find_library("c")
+    if libc_name:
+        ctypes.CDLL(libc_name, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def _signal_group(child: subprocess.Popen[bytes], signum: int) -> None:
