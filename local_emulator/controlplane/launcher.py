@@ -178,9 +178,11 @@ class ControlPlane:
             f"--service-account-private-key-file={self.pki.service_account_key}",
             f"--root-ca-file={self.pki.ca_cert}", "--bind-address=127.0.0.1", f"--secure-port={free_port()}",
             f"--cert-dir={self.workdir / 'kcm-certs'}", f"--service-cluster-ip-range={SERVICE_CIDR}",
-            # Only what a Deployment needs (plus namespaces and service accounts, so pods are admitted).
+            # What a Deployment needs (plus namespaces and service accounts, so pods are admitted), and the
+            # type checker of admission policies.
             "--controllers=deployment-controller,replicaset-controller,serviceaccount-controller,"
-            "serviceaccount-token-controller,namespace-controller,garbage-collector-controller",
+            "serviceaccount-token-controller,namespace-controller,garbage-collector-controller,"
+            "validatingadmissionpolicy-status-controller",  # writes the policy's status.typeChecking
             "--concurrent-deployment-syncs=2", "--concurrent-replicaset-syncs=2", "--v=1",
         ])
 
