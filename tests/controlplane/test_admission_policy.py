@@ -114,6 +114,31 @@ def refusal(exc: ApiException) -> str:
     return str(exc.body)
 
 
+PARAMS = "kubesent-guardrails"
+
+
+def refused_now(client: kubernetes.client.ApiClient, name: str, body: dict[str, Any]) -> bool:
+    try:
+        patch(client, name, body, STRATEGIC, dry_run=True)
+    except ApiException as exc:
+        if exc.status == 403:
+            return True
+        raise
+    raise AssertionError("not refused yet")
+
+
+def eventually(attempt: Callable[[], T]) -> T:
+    """The policy reads params through an informer: retry until the change is seen."""
+    deadline = time.monotonic() + support.WAIT_SECONDS
+    while True:
+        try:
+            return attempt()
+        except (ApiException, AssertionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 @pytest.fixture()
 def workload(admin_client: kubernetes.client.ApiClient) -> Iterator[str]:
     name = support.unique("guarded")
@@ -243,27 +268,3 @@ def test_the_ceilings_come_from_the_params_configmap(kubesent_client: kubernetes
     assert refused.value.status == 403
     assert allowed["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] == "6Gi"
 
-
-PARAMS = "kubesent-guardrails"
-
-
-def refused_now(client: kubernetes.client.ApiClient, name: str, body: dict[str, Any]) -> bool:
-    try:
-        patch(client, name, body, STRATEGIC, dry_run=True)
-    except ApiException as exc:
-        if exc.status == 403:
-            return True
-        raise
-    raise AssertionError("not refused yet")
-
-
-def eventually(attempt: Callable[[], T]) -> T:
-    """The policy reads params through an informer: retry until the change is seen."""
-    deadline = time.monotonic() + support.WAIT_SECONDS
-    while True:
-        try:
-            return attempt()
-        except (ApiException, AssertionError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
