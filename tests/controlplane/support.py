@@ -74,24 +74,35 @@ def bootstrap(plane: ControlPlane) -> None:
 
 
 def wait_for_policy(plane: ControlPlane) -> None:
-    """Admission policies reach the plugin through an informer: wait until one refused patch proves it is live."""
+    """Admission policies, bindings and params reach the plugin through informers: wait until all are live.
+
+    Live means a replicas change is refused (policy and binding loaded) while a limit raise passes (the
+    params are loaded too: without them `parameterNotFoundAction: Deny` refuses everything).
+    """
     client = api_client(plane, identities.ADMIN)
     kubesent = api_client(plane, identities.KUBESENT)
     try:
         apps = kubernetes.client.AppsV1Api(client)
         name = "policy-probe"
         apps.create_namespaced_deployment(ALLOWED, deployment(name))
+        as_kubesent = kubernetes.client.AppsV1Api(kubesent)
+        raise_limit = {"spec": {"template": {"spec": {"containers": [
+            {"name": "app", "resources": {"limits": {"memory": "1Gi"}}}]}}}}
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
             try:
-                kubernetes.client.AppsV1Api(kubesent).patch_namespaced_deployment(
-                    name, ALLOWED, {"spec": {"replicas": 3}}, dry_run="All")
+                as_kubesent.patch_namespaced_deployment(name, ALLOWED, {"spec": {"replicas": 3}}, dry_run="All")
             except kubernetes.client.ApiException as exc:
                 if exc.status == 403 and "kubesent-patch-scope" in str(exc.body):
-                    apps.delete_namespaced_deployment(name, ALLOWED)
-                    return
+                    try:
+                        as_kubesent.patch_namespaced_deployment(name, ALLOWED, raise_limit, dry_run="All")
+                    except kubernetes.client.ApiException:
+                        pass  # params not seen yet
+                    else:
+                        apps.delete_namespaced_deployment(name, ALLOWED)
+                        return
             time.sleep(0.5)
-        raise AssertionError("the admission policy never refused a replicas change: is it loaded?")
+        raise AssertionError("the admission policy never refused a replicas change while allowing a raise")
     finally:
         client.close()
         kubesent.close()
