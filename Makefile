@@ -5,7 +5,12 @@ PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-fast bench lint typecheck corpus clean sandbox .venv-checkov
+.PHONY: demo test test-fast test-controlplane controlplane kubesent-rbac bench lint typecheck corpus clean sandbox .venv-checkov
+
+# The control-plane tier's binaries (etcd, kube-apiserver, kube-controller-manager), built from the Go modules
+# pinned in local_emulator/controlplane; rebuilt only when a pin or the build script changes.
+CONTROLPLANE_BIN := .controlplane/bin
+CONTROLPLANE_SRC := $(addprefix local_emulator/controlplane/,go.mod go.sum etcd/go.mod etcd/go.sum build.sh)
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,11 +29,24 @@ $(CHECKOV_VENV): $(CHECKOV_VENV)/.installed
 demo: $(VENV)/.installed
 	$(PY) -m local_emulator.demo
 
-test: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+test: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(CONTROLPLANE_BIN)/.built
 	$(PY) -m pytest
 
+$(CONTROLPLANE_BIN)/.built: $(CONTROLPLANE_SRC)
+	local_emulator/controlplane/build.sh $(CONTROLPLANE_BIN)
+	touch $@
+
+controlplane: $(CONTROLPLANE_BIN)/.built
+
+test-controlplane: $(VENV)/.installed $(CONTROLPLANE_BIN)/.built
+	$(PY) -m pytest tests/controlplane
+
+# Regenerate KubeSent's per-namespace RoleBindings after editing exporter-config/kubesent-rbac/kubesent.env.
+kubesent-rbac: $(VENV)/.installed
+	$(PY) -m local_emulator.kubesent_rbac
+
 test-fast: $(VENV)/.installed
-	$(PY) -m pytest -m "not emulator" --ignore=tests/infra
+	$(PY) -m pytest -m "not emulator and not controlplane" --ignore=tests/infra
 
 bench: $(VENV)/.installed
 	$(PY) -m tests.bench.suite --json bench-results.json
@@ -47,4 +65,4 @@ sandbox: $(VENV)/.installed
 	$(PY) -m local_emulator.kube_sandbox --host 127.0.0.1 --port 8001
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .run bench-results.json
+	rm -rf $(VENV) $(CHECKOV_VENV) .run bench-results.json .controlplane

@@ -142,6 +142,8 @@ resource "google_cloudfunctions2_function" "kubesent" {
       KUBESENT_GKE_ENDPOINT         = var.gke_endpoint
       KUBESENT_CLUSTER_NAME         = var.cluster_name
       KUBESENT_NAMESPACES_ALLOW     = join(",", var.namespaces_allow)
+      KUBESENT_MEMORY_CEILING       = var.memory_ceiling
+      KUBESENT_CPU_CEILING          = var.cpu_ceiling
       KUBESENT_LLM                  = var.gemini_mode == "none" ? "none" : "gemini"
       KUBESENT_GEMINI_MODEL         = var.gemini_model
       KUBESENT_GEMINI_VERTEX        = tostring(var.gemini_mode == "vertex")

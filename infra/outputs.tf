@@ -15,6 +15,16 @@ output "function_service_account" {
   value       = google_service_account.function.email
 }
 
+output "kubesent_rbac_env" {
+  description = "exporter-config/kubesent-rbac/kubesent.env for this project: the RBAC subject, the admission ceilings and the namespaces, from the same variables as the function's settings. Write it there, then `make kubesent-rbac`."
+  value       = <<-EOT
+    username=${google_service_account.function.email}
+    memoryCeiling=${var.memory_ceiling}
+    cpuCeiling=${var.cpu_ceiling}
+    namespaces=${join(",", var.namespaces_allow)}
+  EOT
+}
+
 output "exporter_service_account" {
   description = "Email of the exporter's Google SA: the iam.gke.io/gcp-service-account annotation in exporter-config/overlays/gke."
   value       = google_service_account.exporter.email

@@ -60,6 +60,18 @@ variable "namespaces_allow" {
   default     = ["*"]
 }
 
+variable "memory_ceiling" {
+  type        = string
+  description = "KUBESENT_MEMORY_CEILING and the admission policy's memoryCeiling (kubesent_rbac_env): the largest memory limit KubeSent may write."
+  default     = "4Gi"
+}
+
+variable "cpu_ceiling" {
+  type        = string
+  description = "KUBESENT_CPU_CEILING and the admission policy's cpuCeiling (kubesent_rbac_env): the largest CPU limit KubeSent may write."
+  default     = "4"
+}
+
 variable "gemini_mode" {
   type        = string
   description = "api_key (key in Secret Manager), vertex (Vertex AI with the function's identity) or none (rules only)."

@@ -5,6 +5,7 @@ Owns sockets and threads only; state lives in the store, log book and fault inje
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -42,10 +43,8 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     def close_connections(self) -> None:
         with self.connections_lock:
             for connection in list(self.connections):
-                try:
+                with contextlib.suppress(OSError):
                     connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
 
 def _flag(query: dict[str, str], name: str) -> bool:

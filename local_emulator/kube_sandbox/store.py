@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from local_emulator.kube_sandbox import errors, managed_fields, patches, resources
+from local_emulator.kube_sandbox import errors, managed_fields, patches, resources, validation
 from local_emulator.kube_sandbox.resources import ResourceType
 
 HISTORY_SIZE = 1000  # changes kept for watch resumption; older resourceVersions get 410 Gone
@@ -140,6 +140,7 @@ class Store:
                 raise errors.already_exists(resource=resource.plural, name=meta["name"],
                                             group=resource.group)
             if not load:
+                validation.check(resource.kind, resource.group, obj)
                 for server_field in ("uid", "creationTimestamp", "resourceVersion", "generation",
                                      "managedFields", "deletionTimestamp"):
                     meta.pop(server_field, None)
@@ -237,6 +238,7 @@ class Store:
             meta["managedFields"] = current["metadata"].get("managedFields", [])
             if resource.kind == "Pod":
                 _check_pod_update(current, result)
+            validation.check(resource.kind, resource.group, result)
             if resource.has_spec and result.get("spec") != current.get("spec"):
                 meta["generation"] = int(current["metadata"].get("generation", 0)) + 1
         result["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
@@ -349,7 +351,7 @@ def _check_pod_update(current: dict[str, Any], new: dict[str, Any]) -> None:
         old_list = old_spec.get(list_name) or []
         new_list = comparable.get(list_name) or []
         if len(old_list) == len(new_list):
-            for old_container, new_container in zip(old_list, new_list):
+            for old_container, new_container in zip(old_list, new_list, strict=True):
                 if "image" in old_container and isinstance(new_container, dict):
                     new_container["image"] = old_container["image"]
     if "activeDeadlineSeconds" in old_spec:

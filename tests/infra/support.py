@@ -14,7 +14,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
 EXPORTER_CONFIG = ROOT / "exporter-config"
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
-KUSTOMIZATIONS = ("base", "overlays/gke", "overlays/minikube", "kubesent-rbac")
+KUSTOMIZATIONS = ("base", "overlays/gke", "overlays/minikube", "kubesent-rbac", "kubesent-rbac-cluster-wide")
 
 
 def unquote(value: Any) -> Any:

@@ -9,6 +9,8 @@ import kubernetes_validate
 import pytest
 
 from kubesent import events
+from kubesent.settings import Settings
+from local_emulator.controlplane import identities
 from tests.infra.support import KUSTOMIZATIONS, Terraform, exporter_config
 
 # A version kubernetes-validate ships whose schemas have admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy.
@@ -110,30 +112,48 @@ def test_exporter_rbac_reads_events_and_pods_only(built_manifests: dict) -> None
 
 def test_kubesent_rbac_reads_what_it_calls_and_writes_narrowly(built_manifests: dict, terraform: Terraform) -> None:
     documents = built_manifests["kubesent-rbac"]
-    (reader,) = of_kind(documents, "ClusterRole")
+    roles = {role["metadata"]["name"]: role for role in of_kind(documents, "ClusterRole")}
+    reader, patcher = roles["kubesent-reader"], roles["kubesent-patcher"]
     resources = {resource for rule in reader["rules"] for resource in rule["resources"]}
     verbs = {verb for rule in reader["rules"] for verb in rule["verbs"]}
     granted = {(resource, verb) for rule in reader["rules"] for resource in rule["resources"] for verb in rule["verbs"]}
-    # Exactly the calls in functions/kubesent/cluster/kube.py: single GETs and the pod's events, listed.
-    called = {(path.rsplit("/", 1)[1], "get") for path in ("v1/pods", "v1/configmaps", "apps/replicasets",
+    # Exactly the calls in functions/kubesent/cluster/kube.py: single GETs, the pod's events and the
+    # Deployment's ReplicaSets, listed. No ConfigMaps (issue 13 finding 2): gather.py reads their 403 as "unknown".
+    called = {(path.rsplit("/", 1)[1], "get") for path in ("v1/pods", "apps/replicasets",
                                                           "apps/deployments", "apps/statefulsets", "apps/daemonsets",
                                                           "batch/jobs", "batch/cronjobs")}
-    assert granted == called | {("pods/log", "get"), ("events", "list")}
+    assert granted == called | {("pods/log", "get"), ("events", "list"), ("replicasets", "list")}
 
     assert "secrets" not in resources and not any(r.startswith(("pods/exec", "pods/attach")) for r in resources)
-    assert not verbs & WRITE_VERBS, "nothing cluster-wide that writes"
-    for role in of_kind(documents, "Role"):
-        assert role["metadata"]["namespace"] not in {"kube-system", "kube-public", "kube-node-lease"}
-        for rule in role["rules"]:
-            assert rule["verbs"] == ["patch"]
-            assert set(rule["resources"]) <= {"deployments", "statefulsets", "daemonsets"}
+    assert not verbs & WRITE_VERBS, "the reader writes nothing"
+    assert [(rule["verbs"], set(rule["resources"])) for rule in patcher["rules"]] == [
+        (["patch"], {"deployments", "statefulsets", "daemonsets"})]
+    assert not of_kind(documents, "ClusterRoleBinding"), "nothing is bound cluster-wide by default"
+    bindings = of_kind(documents, "RoleBinding")
+    assert bindings and all(b["metadata"]["namespace"] not in {"kube-system", "kube-public", "kube-node-lease"}
+                            for b in bindings)
     function_sa = terraform.of_type("google_service_account")["function"]["account_id"].strip('"').replace(
         "${var.function_name}", terraform.default("function_name"))
-    subjects = [subject for kind in ("ClusterRoleBinding", "RoleBinding") for binding in of_kind(documents, kind)
-                for subject in binding["subjects"]]
+    subjects = [subject for binding in bindings for subject in binding["subjects"]]
     assert subjects and all(s["kind"] == "User" and s["name"].split("@")[0] == function_sa for s in subjects)
     (policy,) = of_kind(documents, "ValidatingAdmissionPolicy")
     (binding,) = of_kind(documents, "ValidatingAdmissionPolicyBinding")
-    assert subjects[0]["name"] in policy["spec"]["matchConditions"][0]["expression"]
+    assert policy["spec"]["matchConditions"][0]["expression"] == (
+        f"request.userInfo.username == '{subjects[0]['name']}'")
     assert binding["spec"]["validationActions"] == ["Deny"]
     assert binding["spec"]["policyName"] == policy["metadata"]["name"]
+    (params,) = [cm for cm in of_kind(documents, "ConfigMap") if cm["metadata"]["name"] == "kubesent-guardrails"]
+    assert binding["spec"]["paramRef"]["name"] == params["metadata"]["name"]
+    assert binding["spec"]["paramRef"]["namespace"] == params["metadata"]["namespace"] == "kube-system"
+    assert params["data"]["username"] == subjects[0]["name"]
+
+
+def test_terraform_kubesent_env_and_the_function_share_the_ceilings(terraform: Terraform) -> None:
+    env = identities.read_env()
+    output = terraform.outputs["kubesent_rbac_env"]["value"]
+
+    assert terraform.default("memory_ceiling") == env["memoryCeiling"] == Settings().memory_ceiling
+    assert terraform.default("cpu_ceiling") == env["cpuCeiling"] == Settings().cpu_ceiling
+    for key in ("username", "memoryCeiling", "cpuCeiling", "namespaces"):
+        assert f"{key}=" in output
+    assert "KUBESENT_MEMORY_CEILING" in terraform.text and "var.memory_ceiling" in terraform.text

@@ -1,0 +1,77 @@
+"""KubeSent's RBAC as the API server decides it: a `kubectl auth can-i --as=<identity>` matrix.
+
+Exactly the calls functions/kubesent/cluster/kube.py makes, in the namespaces kubesent.env lists; nothing in
+kube-system or in a namespace that is not listed; no Secrets, no exec, no watch, nothing cluster-wide.
+"""
+from __future__ import annotations
+
+import pytest
+
+from kubesent import k8s
+from kubesent.cluster import kube
+from local_emulator.controlplane import identities
+from tests.controlplane import support
+
+USER = identities.kubesent_username()
+# ConfigMaps are left out on purpose: their data can be anything, and gather.py reads the 403 as "unknown".
+NOT_GRANTED_KINDS = {"ConfigMap"}
+READS = [("get", plural) for kind, (_, plural) in sorted(kube._KIND_PATHS.items()) if kind not in NOT_GRANTED_KINDS]
+# The pod's events, and a Deployment's ReplicaSets (its revisions, for a rollback), are listed.
+CALLS = [*READS, ("get", "pods/log"), ("list", "events"), ("list", "replicasets"),
+         *[("patch", kube._KIND_PATHS[kind][1]) for kind in sorted(k8s.PATCHABLE_KINDS)]]
+NEVER = [
+    ("get", "secrets"), ("list", "secrets"), ("watch", "secrets"),
+    ("create", "pods/exec"), ("get", "pods/exec"), ("create", "pods/attach"), ("create", "pods/portforward"),
+    ("get", "configmaps"), ("list", "configmaps"),
+    ("list", "pods"), ("watch", "pods"), ("watch", "events"), ("get", "events"), ("create", "events"),
+    ("list", "deployments"), ("watch", "deployments"),
+    ("update", "deployments"), ("delete", "deployments"), ("create", "deployments"),
+    ("patch", "deployments/scale"), ("patch", "deployments/status"), ("patch", "replicasets"),
+    ("patch", "pods"), ("delete", "pods"), ("patch", "jobs"), ("create", "serviceaccounts/token"),
+    ("patch", "validatingadmissionpolicies"), ("patch", "rolebindings"), ("impersonate", "users"),
+]
+
+
+@pytest.mark.parametrize(("verb", "resource"), CALLS, ids=[f"{v}-{r}" for v, r in CALLS])
+def test_every_call_the_code_makes_is_allowed_in_an_allowed_namespace(
+        kubectl: support.Kubectl, verb: str, resource: str) -> None:
+    assert kubectl.can_i(verb, resource, namespace=support.ALLOWED, as_user=USER)
+
+
+@pytest.mark.parametrize("namespace", ["kube-system", support.DENIED, "default"])
+@pytest.mark.parametrize(("verb", "resource"), CALLS, ids=[f"{v}-{r}" for v, r in CALLS])
+def test_nothing_is_allowed_outside_the_allowed_namespaces(
+        kubectl: support.Kubectl, verb: str, resource: str, namespace: str) -> None:
+    assert not kubectl.can_i(verb, resource, namespace=namespace, as_user=USER)
+
+
+@pytest.mark.parametrize(("verb", "resource"), NEVER, ids=[f"{v}-{r}" for v, r in NEVER])
+def test_what_kubesent_never_does_is_refused_even_where_it_works(
+        kubectl: support.Kubectl, verb: str, resource: str) -> None:
+    assert not kubectl.can_i(verb, resource, namespace=support.ALLOWED, as_user=USER)
+
+
+@pytest.mark.parametrize(("verb", "resource"), [("watch", "*"), ("list", "*"), ("get", "*"), ("list", "pods"),
+                                                ("get", "pods"), ("list", "events"), ("get", "nodes"),
+                                                ("list", "namespaces")])
+def test_nothing_cluster_wide(kubectl: support.Kubectl, verb: str, resource: str) -> None:
+    assert not kubectl.can_i(verb, resource, namespace=None, as_user=USER)
+
+
+def test_an_unknown_user_gets_nothing(kubectl: support.Kubectl) -> None:
+    """The matrix above is only meaningful if can-i says yes for the bound user and no for another."""
+    assert not kubectl.can_i("get", "pods", namespace=support.ALLOWED, as_user="someone-else@example.com")
+    assert kubectl.can_i("get", "pods", namespace=support.ALLOWED, as_user=USER)
+
+
+def test_kubesents_own_token_reads_and_is_refused_as_rbac_says(kubectl: support.Kubectl) -> None:
+    """The static token authenticates as exactly the user the manifests bind (no impersonation)."""
+    allowed = kubectl.run("get", "deployments", "--namespace", support.ALLOWED, "--ignore-not-found",
+                          "--field-selector=metadata.name=x", identity=identities.KUBESENT, check=False)
+    whoami = kubectl.run("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}",
+                         identity=identities.KUBESENT)
+    denied = kubectl.run("get", "secrets", "--namespace", support.ALLOWED, identity=identities.KUBESENT, check=False)
+
+    assert whoami.stdout == USER
+    assert allowed.returncode != 0 and "cannot list resource" in allowed.stderr  # get by name only, no list
+    assert denied.returncode != 0 and "forbidden" in denied.stderr.lower()
