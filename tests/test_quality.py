@@ -17,8 +17,8 @@ def test_functions_pass_mypy_strict():
 
 def test_the_codebase_passes_ruff():
     """The strict rule set in pyproject.toml, over the deploy unit, the local emulator and the tests."""
-    completed = subprocess.run([sys.executable, "-m", "ruff", "check", "functions", "local_emulator", "tests"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=120, check=False)
+    completed = subprocess.run([sys.executable, "-m", "ruff", "check", "functions", "local_emulator", "tests"],
+                               cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert completed.returncode == 0, completed.stdout[-3000:]
 
 
