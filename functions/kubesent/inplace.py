@@ -30,8 +30,9 @@ NO_SUBRESOURCE = ("this API server has no pods/resize subresource (Kubernetes 1.
                   "earlier releases need the InPlacePodVerticalScaling feature gate)")
 
 
-def resize_state(pod: dict[str, Any]) -> str:
-    """What the kubelet reports about the pod's resize, from its conditions (FACTS.md §9)."""
+def resize_state(pod: dict[str, Any], *, container: str | None = None, memory_limit: str | None = None) -> str:
+    """What the kubelet reports about the pod's resize: its conditions, else the resources it shows applied in
+    ``status.containerStatuses[].resources`` (FACTS.md §9)."""
     for condition in as_list(as_dict(pod.get("status")).get("conditions")):
         if not isinstance(condition, dict) or condition.get("status") != "True":
             continue
@@ -40,7 +41,12 @@ def resize_state(pod: dict[str, Any]) -> str:
             return f"PodResizePending/{reason}" + (f": {message}" if message else "")
         if condition.get("type") == "PodResizeInProgress":
             return "PodResizeInProgress: the kubelet is applying the new resources"
-    return "no resize condition: the kubelet has applied the new resources (or not yet looked)"
+    for entry in as_list(as_dict(pod.get("status")).get("containerStatuses")):
+        if isinstance(entry, dict) and entry.get("name") == container and memory_limit is not None:
+            shown = as_dict(as_dict(entry.get("resources")).get("limits")).get("memory")
+            if shown == memory_limit:
+                return f"applied: the container runs with a memory limit of {shown}"
+    return "no resize condition yet: the kubelet has not reported the new resources"
 
 
 class InPlaceResizer:
@@ -71,9 +77,10 @@ class InPlaceResizer:
                     return replace(planned, action=stop[0], reason=stop[1])
             except errors.ClusterRefused as exc:
                 return self._refused(planned, exc)
-        state = resize_state(resized)
+        wanted = {"container": diagnosis.remedy.container, "memory_limit": diagnosis.remedy.memory_limit}
+        state = resize_state(resized, **wanted)
         try:
-            state = resize_state(self.cluster.annotate_pod(**where, annotations=annotations, dry_run=False))
+            state = resize_state(self.cluster.annotate_pod(**where, annotations=annotations, dry_run=False), **wanted)
             noted = ""
         except errors.ClusterRefused as exc:
             noted = f"; the pod could not be annotated ({exc}), the ledger keeps the record"
