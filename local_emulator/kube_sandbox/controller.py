@@ -2,8 +2,9 @@
 
 `create_chain` builds Deployment → ReplicaSet → Pods as the real controllers would name and
 link them. `DeploymentController` is a store hook: when a Deployment's pod template changes it
-rolls out a new ReplicaSet (old pods turn Terminating, and go at the next rollout) whose pods get a status from the scenario script in the annotation
-`sandbox.kubesent.dev/script` (JSON). It never schedules or runs anything.
+rolls out a new ReplicaSet (old pods turn Terminating, and go at the next rollout) whose pods get a
+status from the scenario script in the annotation `sandbox.kubesent.dev/script` (JSON). It never
+schedules or runs anything.
 """
 from __future__ import annotations
 

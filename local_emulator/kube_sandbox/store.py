@@ -351,7 +351,7 @@ def _check_pod_update(current: dict[str, Any], new: dict[str, Any]) -> None:
         old_list = old_spec.get(list_name) or []
         new_list = comparable.get(list_name) or []
         if len(old_list) == len(new_list):
-            for old_container, new_container in zip(old_list, new_list):
+            for old_container, new_container in zip(old_list, new_list, strict=True):
                 if "image" in old_container and isinstance(new_container, dict):
                     new_container["image"] = old_container["image"]
     if "activeDeadlineSeconds" in old_spec:

@@ -79,8 +79,8 @@ def test_the_seeds_shape_brings_its_own_evidence_and_reads_nothing(client, sandb
 
 def test_the_seeds_shape_works_from_a_spec_only_yaml(client):
     pod = yaml.safe_load((Path(MAIN).parents[1] / "local_emulator/scenarios/seed-oom-pod.yaml").read_text())
-    response = client.post("/analyze", json={"pod_name": "seed-oom", "namespace": "seed",
-                                             "failure_reason": "OOMKilled", "logs": "", "pod_yaml": yaml.safe_dump(pod)})
+    response = client.post("/analyze", json={"pod_name": "seed-oom", "namespace": "seed", "failure_reason": "OOMKilled",
+                                             "logs": "", "pod_yaml": yaml.safe_dump(pod)})
     body = response.get_json()
     assert response.status_code == 200 and body["remedy"] == "raise_memory_limit"
 
@@ -89,7 +89,8 @@ def test_secrets_in_supplied_logs_are_redacted(client, sandbox, seeded):
     pod = sandbox.get_object(api_version="v1", kind="Pod", namespace="seed", name="seed-crashloop")
     response = client.post("/analyze", json={
         "pod_name": "seed-crashloop", "namespace": "seed", "failure_reason": "CrashLoopBackOff",
-        "logs": "password=hunter2-very-secret\nsh: exec: line 0: python3: not found\n", "pod_yaml": yaml.safe_dump(pod)})
+        "logs": "password=hunter2-very-secret\nsh: exec: line 0: python3: not found\n",
+        "pod_yaml": yaml.safe_dump(pod)})
     assert response.status_code == 200 and "hunter2" not in response.get_data(as_text=True)
 
 
