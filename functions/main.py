@@ -1,4 +1,5 @@
-"""Cloud Function entry point (gen2, Pub/Sub ``messagePublished``): decode, run the pipeline, ack or retry.
+"""Cloud Function entry points (gen2). ``on_pod_event`` (Pub/Sub ``messagePublished``): decode, run the
+pipeline, ack or retry. ``kubesent_http`` (HTTP, a separate function): ``GET /health``, ``POST /analyze``.
 
 ``PermanentError`` → one log line and return (ack). ``TransientError`` → one log line and raise
 (Pub/Sub redelivers). Dependencies are built lazily, once per instance.
@@ -7,6 +8,7 @@
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING, Any
 
 import functions_framework
 from cloudevents.http.event import CloudEvent
@@ -15,9 +17,14 @@ from kubesent import audit, errors, events
 from kubesent.pipeline import Pipeline
 from kubesent.reporting import NullReporter, TopicReporter
 
+if TYPE_CHECKING:  # the HTTP function's modules load on its first request, not on every event's cold start
+    from kubesent.http_api import HttpApi
+
 _pipeline: Pipeline | None = None
 _reporter: TopicReporter | NullReporter = NullReporter()
 _pipeline_lock = threading.Lock()
+_http_api: HttpApi | None = None
+_http_api_lock = threading.Lock()
 
 
 def _get_pipeline() -> Pipeline:
@@ -56,3 +63,24 @@ def on_pod_event(cloud_event: CloudEvent) -> None:
         audit.log_problem("ERROR", "kubesent.bug", error=type(exc).__name__, detail=errors.truncate(str(exc)),
                           messageId=message_id)
         raise
+
+
+def _get_http_api() -> HttpApi:
+    global _http_api
+    if _http_api is None:
+        with _http_api_lock:
+            if _http_api is None:
+                from kubesent import http_api
+                from kubesent.settings import Settings
+
+                _http_api = http_api.from_settings(Settings())
+    return _http_api
+
+
+@functions_framework.http
+def kubesent_http(request: Any) -> tuple[str, int, dict[str, str]]:
+    from kubesent import http_api
+
+    reply = _get_http_api().handle(method=request.method, path=request.path, query=request.args.to_dict(),
+                                   body=http_api.read_body(request) if request.method == "POST" else b"")
+    return reply.text(), reply.status, reply.headers

@@ -44,3 +44,13 @@ output "gemini_secret" {
   description = "Secret Manager secret for the Gemini API key; add a version out of band."
   value       = google_secret_manager_secret.gemini.secret_id
 }
+
+output "api_uri" {
+  description = "URL of the HTTP API (GET /health, POST /analyze); callers need roles/run.invoker (var.api_invokers)."
+  value       = google_cloudfunctions2_function.kubesent_http.service_config[0].uri
+}
+
+output "api_service_account" {
+  description = "Email of the HTTP API's identity: the RBAC subject of a read-only role (pods, events, logs, owners)."
+  value       = google_service_account.api.email
+}

@@ -177,3 +177,20 @@ variable "report_topic_enabled" {
   description = "Create a topic that receives every audit record (KUBESENT_REPORT_TOPIC), for chat-ops or ticketing subscribers."
   default     = false
 }
+
+variable "api_invokers" {
+  type        = list(string)
+  description = "IAM members (user:, group:, serviceAccount:) allowed to call the HTTP API (roles/run.invoker). Never allUsers."
+  default     = []
+
+  validation {
+    condition     = alltrue([for member in var.api_invokers : !contains(["allUsers", "allAuthenticatedUsers"], member)])
+    error_message = "The HTTP API is never public: name users, groups or service accounts."
+  }
+}
+
+variable "api_max_instances" {
+  type        = number
+  description = "Upper bound on HTTP API instances: each analysis may call Gemini, so this caps spend too."
+  default     = 2
+}

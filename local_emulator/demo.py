@@ -57,19 +57,27 @@ def _outcome(stack: Stack, seeded: incidents.Seeded, record: auditlog.LogRecord 
     if record is None:
         return False, "the function never judged this event"
     ok = record.action == expected.action and record.fields.get("remedy") == expected.remedy
-    writes = [write for write in stack.sandbox.writes() if f"/deployments/{seeded.deployment_name}" in write["path"]]
+    kind = "Pod" if seeded.incident.bare else "Deployment"
+    path = f"/pods/{seeded.pod_name}" if seeded.incident.bare else f"/deployments/{seeded.deployment_name}"
+    writes = [write for write in stack.sandbox.writes() if path in write["path"]]
     if not expected.recovers:
         if writes:
-            return False, f"unexpected: {len(writes)} write(s) to Deployment {seeded.deployment_name}"
+            return False, f"unexpected: {len(writes)} write(s) to {kind} {seeded.deployment_name}"
         return ok, "nothing was written to the cluster (a proposal: a person decides)"
     deadline = time.monotonic() + RECOVERY_TIMEOUT_SECONDS
     pod = incidents.recovered_pod(stack.sandbox, seeded)
     while pod is None and time.monotonic() < deadline:
         time.sleep(0.2)
         pod = incidents.recovered_pod(stack.sandbox, seeded)
+    limits = ((pod or {}).get("spec", {}).get("containers", [{}])[0].get("resources") or {}).get("limits") or {}
+    if seeded.incident.bare:
+        if pod is None:
+            return False, "the resized pod is not Running and Ready (did not recover)"
+        return ok, (f"the pod was resized in place (pods/{seeded.pod_name}/resize) and the sandbox's kubelet "
+                    f"restarted its container: Running and Ready with limits {limits}, QoS "
+                    f"{(pod.get('status') or {}).get('qosClass')}")
     if pod is None:
         return False, "the patched Deployment has no Running and Ready pod (did not recover)"
-    limits = (pod["spec"]["containers"][0].get("resources") or {}).get("limits") or {}
     return ok, (f"the sandbox's deployment controller rolled out the patched template: new pod "
                 f"{pod['metadata']['name']} is Running and Ready with limits {limits}; old pod "
                 f"{seeded.pod_name} is Terminating")
@@ -85,7 +93,7 @@ def run_sandbox() -> int:
         print(f"\nsandbox {stack.sandbox.url} · Pub/Sub {stack.pubsub.host_port if stack.pubsub else '?'} · "
               f"Firestore {stack.firestore.host_port if stack.firestore else '?'} · function {stack.function.url}"
               f"  (ready in {time.monotonic() - started:.1f} s)", flush=True)
-        seeded = incidents.seed(stack.sandbox)
+        seeded = incidents.seed(stack.sandbox, incidents.ALL_INCIDENTS)
         stack.admin.publish(TOPIC, [exporter_event.message_data(item.event) for item in seeded])
         print(f"published {len(seeded)} exporter events to projects/{PROJECT}/topics/{TOPIC}; waiting for the "
               "function...", flush=True)

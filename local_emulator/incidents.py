@@ -59,6 +59,11 @@ class Incident:
     published_reason: str  # the Warning event the exporter publishes (the first one with this reason)
     expected: Expectation
     previous_log: str | None = None
+    bare: bool = False
+    """The manifest is a bare Pod (the seed's three test pods), not a Deployment."""
+
+    def manifest_object(self) -> dict[str, Any]:
+        return self.deployment()
 
     def deployment(self) -> dict[str, Any]:
         document: dict[str, Any] = yaml.safe_load((SCENARIO_DIR / self.manifest).read_text())
@@ -71,6 +76,7 @@ class Seeded:
 
     incident: Incident
     deployment_name: str
+    """The Deployment's name; for a bare Pod, the pod's."""
     pod_name: str
     event: dict[str, Any]
 
@@ -119,6 +125,10 @@ def _crash_looping(reason: str, exit_code: int, *, ran: timedelta, qos: str
             "lastState": {"terminated": {"reason": reason, "exitCode": exit_code, "containerID": _container_id(),
                                          "startedAt": _stamp(finished - ran), "finishedAt": _stamp(finished)}}})
     return status
+
+
+def _crashing_burstable(reason: str, exit_code: int) -> Callable[[dict[str, Any], datetime], dict[str, Any]]:
+    return _crash_looping(reason, exit_code, ran=timedelta(seconds=1), qos="Burstable")
 
 
 def _waiting(reason: str, message: Callable[[dict[str, Any]], str], *, phase: str = "Pending"
@@ -185,31 +195,66 @@ INCIDENTS: tuple[Incident, ...] = (
 )
 
 
+_SEED_OOM_LOG = "stress: info: [1] dispatching hogs: 0 cpu, 0 io, 1 vm, 0 hdd\n"
+_SEED_CRASH_LOG = "starting app\nsh: exec: line 0: python3: not found\n"
+
+# The seed's three test pods: bare Pods (local_emulator/scenarios/seed-*.yaml).
+SEED_INCIDENTS: tuple[Incident, ...] = (
+    Incident(name="seed-oom", title="Bare Pod OOMKilled: ~50 MB under a 10Mi limit, resized in place",
+             manifest="seed-oom-pod.yaml", container="memory-hog", bare=True,
+             status=_crashing_burstable("OOMKilled", OOM_EXIT_CODE), events=_back_off("memory-hog"),
+             published_reason="BackOff", previous_log=_SEED_OOM_LOG,
+             expected=Expectation(action="applied", remedy="raise_memory_limit", recovers=True)),
+    Incident(name="seed-crashloop", title="Bare Pod CrashLoopBackOff: the command exits with an error",
+             manifest="seed-crashloop-pod.yaml", container="app", bare=True,
+             status=_crash_looping("Error", 127, ran=timedelta(seconds=1), qos="BestEffort"),
+             events=_back_off("app"), published_reason="BackOff", previous_log=_SEED_CRASH_LOG,
+             expected=Expectation(action="proposed", remedy="fix_command_or_args")),
+    Incident(name="seed-image-pull", title="Bare Pod ErrImagePull: a wrong image", manifest="seed-image-pull-pod.yaml",
+             container="web", bare=True, status=_waiting("ErrImagePull", lambda spec: _not_found(spec["image"])),
+             events=_image_events, published_reason="Failed",
+             expected=Expectation(action="proposed", remedy="fix_image_reference")),
+)
+ALL_INCIDENTS = INCIDENTS + SEED_INCIDENTS
+
+
 def by_name(name: str) -> Incident:
-    return next(incident for incident in INCIDENTS if incident.name == name)
+    return next(incident for incident in ALL_INCIDENTS if incident.name == name)
 
 
-def namespace_manifest() -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load((SCENARIO_DIR / "00-namespace.yaml").read_text())
+def namespace_manifest(file: str = "00-namespace.yaml") -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load((SCENARIO_DIR / file).read_text())
     return document
+
+
+# Namespaces by name and the manifest that creates each.
+NAMESPACE_FILES = {NAMESPACE: "00-namespace.yaml", "seed": "00-namespace-seed.yaml"}
 
 
 def seed(sandbox: KubeSandbox, incidents: tuple[Incident, ...] = INCIDENTS, *, cluster_name: str = "",
          now: datetime | None = None) -> list[Seeded]:
     """Create every incident in the sandbox as a node would show it; the events to publish, in order."""
     now = now or datetime.now(UTC)
-    if sandbox.get_object(api_version="v1", kind="Namespace", namespace="", name=NAMESPACE) is None:
-        sandbox.load_objects([namespace_manifest()])
+    for namespace in sorted({incident.manifest_object()["metadata"]["namespace"] for incident in incidents}):
+        if sandbox.get_object(api_version="v1", kind="Namespace", namespace="", name=namespace) is None:
+            sandbox.load_objects([namespace_manifest(NAMESPACE_FILES[namespace])])
     return [_seed_one(sandbox, incident, cluster_name=cluster_name, now=now) for incident in incidents]
 
 
 def _seed_one(sandbox: KubeSandbox, incident: Incident, *, cluster_name: str, now: datetime) -> Seeded:
-    deployment, _, pods = sandbox.create_deployment_chain(incident.deployment())
-    pod = copy.deepcopy(pods[0])
-    pod["status"] = incident.status(pod, now)
-    [pod] = sandbox.load_objects([pod])
-    deployment["status"] = controller.deployment_status(deployment, [pod])
-    sandbox.load_objects([deployment])
+    if incident.bare:
+        [pod] = sandbox.load_objects([incident.manifest_object()])
+        owner_name = pod["metadata"]["name"]
+        pod["status"] = incident.status(pod, now)
+        [pod] = sandbox.load_objects([pod])
+    else:
+        deployment, _, pods = sandbox.create_deployment_chain(incident.deployment())
+        pod = copy.deepcopy(pods[0])
+        pod["status"] = incident.status(pod, now)
+        [pod] = sandbox.load_objects([pod])
+        deployment["status"] = controller.deployment_status(deployment, [pod])
+        sandbox.load_objects([deployment])
+        owner_name = deployment["metadata"]["name"]
     meta = pod["metadata"]
     if incident.previous_log is not None:
         sandbox.set_logs(namespace=meta["namespace"], pod=meta["name"], container=incident.container,
@@ -225,14 +270,14 @@ def _seed_one(sandbox: KubeSandbox, incident: Incident, *, cluster_name: str, no
         if published is None and type_ == "Warning" and reason == incident.published_reason:
             published = exporter_event.enhanced(stored, pod, cluster_name=cluster_name)
     assert published is not None, f"{incident.name}: no {incident.published_reason} Warning event"
-    return Seeded(incident=incident, deployment_name=deployment["metadata"]["name"], pod_name=meta["name"],
-                  event=published)
+    return Seeded(incident=incident, deployment_name=owner_name, pod_name=meta["name"], event=published)
 
 
 def recovered_pod(sandbox: KubeSandbox, seeded: Seeded) -> dict[str, Any] | None:
-    """The Deployment's newest pod if it is Running and Ready (the sandbox's controller rolled it), else None."""
+    """The Deployment's newest pod if it is Running and Ready (the sandbox's controller rolled it), else None.
+    For a bare Pod: the pod itself, once resized in place and Running and Ready (the sandbox's kubelet)."""
     for pod in _live_pods(sandbox, seeded):
-        if pod["metadata"]["name"] == seeded.pod_name:
+        if pod["metadata"]["name"] == seeded.pod_name and not seeded.incident.bare:
             continue
         status = pod.get("status") or {}
         ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
@@ -242,7 +287,7 @@ def recovered_pod(sandbox: KubeSandbox, seeded: Seeded) -> dict[str, Any] | None
 
 
 def _live_pods(sandbox: KubeSandbox, seeded: Seeded) -> list[dict[str, Any]]:
-    pods = sandbox.store.list(POD, namespace=NAMESPACE,
+    pods = sandbox.store.list(POD, namespace=seeded.incident.manifest_object()["metadata"]["namespace"],
                               matcher=lambda pod: pod["metadata"].get("labels", {}).get("app") == seeded.deployment_name
                               and not pod["metadata"].get("deletionTimestamp"))[0]
     return list(pods)

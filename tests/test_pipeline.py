@@ -74,11 +74,19 @@ def test_manifest_problems_end_as_proposals_naming_the_cause(sandbox, scenario, 
     assert sandbox.writes() == []
 
 
-def test_bare_pod_gets_a_proposal_not_a_patch(sandbox, scenario, make_pipeline):
+def test_bare_pod_is_resized_in_place_never_patched(sandbox, scenario, make_pipeline):
     event, _ = scenario("bare-pod-oom")
     record = make_pipeline(dry_run=False).handle(event)
-    assert record.action == "proposed"
-    assert "bare Pod" in record.reason
+    assert record.action == "applied" and "pods/resize" in record.reason
+    assert [write["path"] for write in sandbox.writes()] == ["/api/v1/namespaces/demo/pods/scratch/resize",
+                                                             "/api/v1/namespaces/demo/pods/scratch"]
+
+
+def test_bare_pod_without_the_resize_subresource_gets_a_proposal(sandbox, scenario, make_pipeline):
+    event, _ = scenario("bare-pod-oom")
+    sandbox.inject_fault(method="PATCH", path=r"/resize$", status=404, count=2)
+    record = make_pipeline(dry_run=False).handle(event)
+    assert record.action == "proposed" and "bare Pod" in record.reason
     assert sandbox.writes() == []
 
 

@@ -37,6 +37,7 @@ def _decide(diagnosis, owner=None, **kwargs):
                          checks=checks)
 
 
+_POD_SPEC = {"spec": {"containers": [{"name": "app", "resources": {"limits": {"memory": "256Mi"}}}]}}
 MEMORY = Remedy(kind=RemedyKind.RAISE_MEMORY_LIMIT, container="app", memory_limit="356Mi")
 
 
@@ -49,7 +50,8 @@ def test_dry_run_is_the_default():
 
 
 @pytest.mark.parametrize("kwargs, fragment", [
-    ({"owner": _owner(kind="Pod")}, "bare Pod"),
+    ({"owner": _owner(kind="Pod", template={"metadata": {"ownerReferences": [
+        {"kind": "Job", "name": "gone", "uid": "j", "controller": True}]}, **_POD_SPEC})}, "bare Pod"),
     ({"owner": _owner(kind="Job")}, "immutable"),
     ({"owner": _owner(annotations={"kubesent.dev/auto-remediate": "false"})}, "opts out"),
     ({"owner": _owner(labels={"kustomize.toolkit.fluxcd.io/name": "apps"})}, "another controller"),
@@ -116,3 +118,19 @@ def test_an_image_fix_is_never_applied_even_with_a_patch_and_full_confidence():
     remedy = Remedy(kind=RemedyKind.FIX_IMAGE_REFERENCE, container="app", image="registry.example.com/shop/web:1.4.3")
     decision = _decide(_diagnosis(remedy, confidence=100))
     assert decision.action == "proposed" and "never applied automatically" in decision.reason
+
+
+def test_a_bare_pods_memory_after_an_oom_kill_is_resized_in_place():
+    bare = _owner(kind="Pod", api_version="v1", template={"metadata": {"name": "web"}, **_POD_SPEC})
+    assert policy.resizable_in_place(_diagnosis(MEMORY), bare)
+    assert _decide(_diagnosis(MEMORY), bare).action == "applied"
+
+
+@pytest.mark.parametrize("diagnosis", [
+    _diagnosis(Remedy(kind=RemedyKind.RAISE_CPU_LIMIT, container="app", cpu_limit="1")),
+    Diagnosis(category=Category.EVICTED, root_cause="x", confidence=95, remedy=MEMORY),
+])
+def test_a_bare_pod_gets_nothing_else_in_place(diagnosis):
+    bare = _owner(kind="Pod", api_version="v1", template={"metadata": {"name": "web"}, **_POD_SPEC})
+    decision = _decide(diagnosis, bare)
+    assert decision.action == "proposed" and "bare Pod" in decision.reason

@@ -1,11 +1,12 @@
-"""``python -m kubesent``: the command line. ``replay BUNDLES.jsonl`` is the one command today."""
+"""``python -m kubesent``: the command line. ``replay BUNDLES.jsonl`` (offline) and ``diagnose NAMESPACE/POD``
+(a live cluster; ``kubesent.cli``)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from kubesent import replay
+from kubesent import cli, replay
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,7 +18,10 @@ def main(argv: list[str] | None = None) -> int:
                                help="add each decision's reason to the output (beyond the contract's keys)")
     replay_parser.add_argument("--audit", action="store_true",
                                help="print, per input line, the full audit record the function would log")
+    cli.add_parser(commands)
     args = parser.parse_args(argv)
+    if args.command == "diagnose":
+        return cli.run(args, out=sys.stdout, err=sys.stderr)
     if args.command == "replay":
         try:
             return replay.run(args.bundles, out=sys.stdout, explain=args.explain, audit=args.audit)

@@ -13,6 +13,7 @@ from typing import Any
 from kubesent import bounds, k8s, quantity, remedies
 from kubesent.audit import Action
 from kubesent.diagnosis.schema import Diagnosis, RemedyKind
+from kubesent.evidence.category import Category
 from kubesent.evidence.model import Owner
 from kubesent.objects import as_dict
 from kubesent.settings import Settings
@@ -38,7 +39,7 @@ OPT_OUT_VALUES = frozenset({"false", "no", "0", "off"})
 
 
 # Why a workload of a kind KubeSent does not patch live gets a proposal instead.
-_NOT_PATCHED = {"Pod": "a bare Pod has no owner to patch and its spec is immutable",
+_NOT_PATCHED = {"Pod": "a bare Pod has no owner to patch; only its memory after an OOM kill is resized in place",
                 "Job": "a Job's pod template is immutable",
                 "CronJob": "a CronJob's jobs are batch work: fix it in source",
                 "ReplicaSet": "a ReplicaSet without a Deployment is not patched live"}
@@ -163,6 +164,17 @@ def _current_limit(owner: Owner, container: str | None, resource: str) -> str | 
     return k8s.container_limit(found[1], resource) if found else None
 
 
+def resizable_in_place(diagnosis: Diagnosis, owner: Owner) -> bool:
+    """A bare Pod's memory after an OOM kill: the one change KubeSent makes to a pod, through its ``resize``
+    subresource (DESIGN.md principle 5). A pod with a controller reference (even one that is gone) is not bare."""
+    if owner.kind != "Pod" or diagnosis.remedy.kind is not RemedyKind.RAISE_MEMORY_LIMIT:
+        return False
+    if diagnosis.category is not Category.OOM_KILLED:
+        return False
+    references = as_dict(owner.template.get("metadata")).get("ownerReferences") or []
+    return not any(isinstance(ref, dict) and ref.get("controller") for ref in references)
+
+
 def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[str, Any] | None,
            settings: Settings, checks: Checks) -> Decision:
     """The one action for this incident, and why."""
@@ -183,7 +195,7 @@ def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[st
     if unfollowed:
         return Decision("proposed", f"the pod is run by {unfollowed}, a controller KubeSent does not patch; "
                                     "fix it where that controller's spec lives")
-    if owner.kind not in k8s.PATCHABLE_KINDS:
+    if owner.kind not in k8s.PATCHABLE_KINDS and not resizable_in_place(diagnosis, owner):
         return Decision("proposed", _NOT_PATCHED.get(owner.kind, f"{owner.kind} is not patched"))
     if not namespace_allowed(namespace, settings):
         return Decision("proposed", f"namespace {namespace} is not in KUBESENT_NAMESPACES_ALLOW")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kubesent import k8s, objects, quantity
+from kubesent import k8s, objects, qos, quantity
 from kubesent.diagnosis.schema import Remedy, RemedyKind
 from kubesent.evidence import templates
 from kubesent.evidence.model import Owner
@@ -125,9 +125,21 @@ def render(remedy: Remedy, owner: Owner, *, rollout: Rollout | None = None) -> t
         return None, {}
     found = template_container(owner, remedy.container)
     assert found is not None  # _container_change found it
-    section, _ = found
+    section, container = found
     body, previous = change
+    if owner.kind == "Pod" and remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT:
+        body, previous = _keep_qos(owner, container, body, previous)
     return _wrap(owner, {section: [{"name": remedy.container, **body}]}), previous
+
+
+def _keep_qos(owner: Owner, container: dict[str, Any], body: dict[str, Any],
+              previous: dict[str, Any]) -> Change:
+    """A bare Pod is resized in place, and a resize may not change its QoS class (FACTS.md §9)."""
+    resources = qos.keep_class(objects.as_dict(owner.template.get("spec")), body["resources"])
+    if "memory" in objects.as_dict(resources.get("requests")) and "memory_request" not in previous:
+        current = objects.as_dict(objects.as_dict(container.get("resources")).get("requests"))
+        previous = {**previous, "memory_request": current.get("memory")}
+    return {**body, "resources": resources}, previous
 
 
 def is_noop(patch: dict[str, Any], owner: Owner) -> bool:

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     """How to reach the API: ``auto`` tries in-cluster, then kubeconfig."""
     kube_context: str = ""
     """kubeconfig context for ``kubeconfig`` mode; empty means the current context."""
+    kube_config_file: str = ""
+    """kubeconfig file for ``kubeconfig`` mode (``kubesent diagnose --kubeconfig``); empty means the client's
+    default (``$KUBECONFIG``, then ``~/.kube/config``)."""
     kube_host: str = ""
     """API server URL for ``explicit`` mode (and the sandbox)."""
     kube_ca_file: str = ""

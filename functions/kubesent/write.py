@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from kubesent import errors, policy, remedies
+from kubesent import errors, inplace, policy, remedies
 from kubesent.audit import WRITING_ACTIONS, Action
 from kubesent.cluster.api import Cluster
 from kubesent.diagnosis.schema import Diagnosis
@@ -38,6 +38,10 @@ class SafeWriter:
         assert diagnosis is not None and patch is not None and planned.action in WRITING_ACTIONS
         evidence, key = incident.evidence, incident.key
         owner = evidence.owner
+        if owner.kind == "Pod":
+            return inplace.InPlaceResizer(cluster=self.cluster, ledger=self.ledger).write(
+                incident, planned, annotations=self._annotations(incident, diagnosis, planned, now),
+                total_factor=total_factor, now=now)
         body = {**patch, "metadata": {"resourceVersion": owner.resource_version,
                                       "annotations": self._annotations(incident, diagnosis, planned, now)}}
         target = {"api_version": owner.api_version, "kind": owner.kind,

@@ -3,19 +3,19 @@
 `create_chain` builds Deployment → ReplicaSet → Pods as the real controllers would name and
 link them. `DeploymentController` is a store hook: when a Deployment's pod template changes it
 rolls out a new ReplicaSet (old pods turn Terminating, and go at the next rollout) whose pods get a
-status from the scenario script in the annotation `sandbox.kubesent.dev/script` (JSON). It never schedules
-or runs anything.
+status from the scenario script in the annotation `sandbox.kubesent.dev/script` (JSON). It never
+schedules or runs anything.
 """
 from __future__ import annotations
 
 import copy
 import hashlib
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
 from local_emulator.kube_sandbox import managed_fields, resources
+from local_emulator.kube_sandbox.quantities import quantity_bytes
 from local_emulator.kube_sandbox.resources import ResourceType
 from local_emulator.kube_sandbox.store import Store, random_suffix
 
@@ -26,24 +26,12 @@ _HASH_LENGTH = 10  # the length of a real pod-template-hash
 _RESTARTS_WHEN_CRASHING = 3  # enough for "restartCount >= 1" and a believable back-off
 _OOM_EXIT_CODE = 137  # 128 + SIGKILL
 _GRACE_PERIOD_SECONDS = 30  # the default terminationGracePeriodSeconds
-_QUANTITY = re.compile(r"^([0-9.]+)([A-Za-z]*)$")
-_SUFFIXES: dict[str, float] = {"": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "m": 1e-3,
-                               "Ki": 2 ** 10, "Mi": 2 ** 20, "Gi": 2 ** 30, "Ti": 2 ** 40}
 
 
 def _resource(kind: str, api_version: str) -> ResourceType:
     found = resources.by_kind(api_version=api_version, kind=kind)
     assert found is not None
     return found
-
-
-def quantity_bytes(quantity: str | int | None) -> float | None:
-    if quantity is None:
-        return None
-    match = _QUANTITY.match(str(quantity))
-    if not match or match.group(2) not in _SUFFIXES:
-        return None
-    return float(match.group(1)) * _SUFFIXES[match.group(2)]
 
 
 def template_hash(template: dict[str, Any]) -> str:
@@ -92,8 +80,9 @@ def pod_status(spec: dict[str, Any], script: dict[str, Any]) -> dict[str, Any]:
             "startTime": managed_fields.now()}
 
 
-def _script(deployment: dict[str, Any]) -> dict[str, Any]:
-    text = ((deployment["metadata"].get("annotations") or {}).get(SCRIPT_ANNOTATION)) or "{}"
+def script_of(obj: dict[str, Any]) -> dict[str, Any]:
+    """The sandbox script (JSON) in an object's `sandbox.kubesent.dev/script` annotation; {} when none."""
+    text = ((obj["metadata"].get("annotations") or {}).get(SCRIPT_ANNOTATION)) or "{}"
     try:
         script = json.loads(text)
     except ValueError:
@@ -125,7 +114,7 @@ def create_replicaset(store: Store, deployment: dict[str, Any], *, replicas: int
     replicaset_type = _resource("ReplicaSet", "apps/v1")
     replicaset = store.load(replicaset_type, replicaset_body)
     pod_type = _resource("Pod", "v1")
-    script = _script(deployment)
+    script = script_of(deployment)
     pods = []
     suffixes = list(pod_name_suffixes or [])
     for index in range(replicas):

@@ -39,7 +39,7 @@ class ResourceType:
 
 RESOURCES: tuple[ResourceType, ...] = (
     ResourceType("", "v1", "Namespace", "namespaces", False, ("ns",), ("status",)),
-    ResourceType("", "v1", "Pod", "pods", True, ("po",), ("status", "log", "eviction")),
+    ResourceType("", "v1", "Pod", "pods", True, ("po",), ("status", "log", "eviction", "resize")),
     ResourceType("", "v1", "Event", "events", True, ("ev",), (), has_spec=False),
     ResourceType("", "v1", "ConfigMap", "configmaps", True, ("cm",), (), has_spec=False),
     ResourceType("", "v1", "Secret", "secrets", True, (), (), has_spec=False),

@@ -11,7 +11,7 @@ import threading
 from types import TracebackType
 from typing import Any
 
-from local_emulator.kube_sandbox import bundles, controller, resources
+from local_emulator.kube_sandbox import bundles, controller, kubelet, resources
 from local_emulator.kube_sandbox.faults import FaultInjector
 from local_emulator.kube_sandbox.logs import LogBook
 from local_emulator.kube_sandbox.server import SandboxHTTPServer
@@ -35,6 +35,7 @@ class KubeSandbox:
         self.faults = FaultInjector()
         self.controller = controller.DeploymentController(self.store, enabled=rollouts)
         self.store.hooks.append(self.controller)
+        self.store.hooks.append(kubelet.Kubelet(self.store))
         self.url = ""
         self._requests: list[dict[str, Any]] = []
         self._requests_lock = threading.Lock()

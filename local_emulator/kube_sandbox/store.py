@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from local_emulator.kube_sandbox import errors, managed_fields, patches, resources, validation
+from local_emulator.kube_sandbox import errors, managed_fields, patches, resize, resources, validation
 from local_emulator.kube_sandbox.resources import ResourceType
 
 HISTORY_SIZE = 1000  # changes kept for watch resumption; older resourceVersions get 410 Gone
@@ -215,7 +215,9 @@ class Store:
 
     def _write(self, resource: ResourceType, current: dict[str, Any], new: dict[str, Any], *,
                manager: str, subresource: str, dry_run: bool, touched: dict[str, Any]) -> dict[str, Any]:
-        if subresource == "status":
+        if subresource == "resize":
+            result = resize.apply(current, new)
+        elif subresource == "status":
             result = copy.deepcopy(current)
             if "status" in new:
                 result["status"] = new["status"]

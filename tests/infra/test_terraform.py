@@ -61,10 +61,10 @@ def settings_env_names() -> set[str]:
     return names
 
 
-def function(terraform: Terraform) -> dict:
+def function(terraform: Terraform, name: str = "kubesent") -> dict:
     functions = terraform.of_type("google_cloudfunctions2_function")
-    assert list(functions) == ["kubesent"]
-    return functions["kubesent"]
+    assert sorted(functions) == ["kubesent", "kubesent_http"]
+    return functions[name]
 
 
 def environment(terraform: Terraform) -> dict[str, str]:
@@ -205,3 +205,27 @@ def test_monitoring_counts_audit_lines_and_alerts_on_dead_letters_and_escalation
     assert {"dead_letters", "escalations"} <= set(alerts)
     assert "num_undelivered_messages" in str(alerts["dead_letters"])
     assert "dead_letter_message_count" in str(alerts["dead_letters"])
+
+
+API_ROLES = FUNCTION_ROLES - {"roles/pubsub.publisher"}
+
+
+def test_the_http_api_is_its_own_private_function(terraform: Terraform) -> None:
+    api = function(terraform, "kubesent_http")
+    assert unquote(block(api["build_config"])["entry_point"]) == "kubesent_http"
+    tree = ast.parse((ROOT / "functions" / "main.py").read_text())
+    assert "kubesent_http" in {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    service = block(api["service_config"])
+    assert unquote(service["ingress_settings"]) == "${var.ingress_settings}"
+    assert "google_service_account.api.email" in service["service_account_email"]
+    members = [str(body["member"]) for rtype in IAM_MEMBER_TYPES for body in terraform.of_type(rtype).values()]
+    assert not [member for member in members if "allUsers" in member or "allAuthenticatedUsers" in member]
+    invokers = terraform.of_type("google_cloud_run_v2_service_iam_member")["api_invokers"]
+    assert "var.api_invokers" in invokers["for_each"] and unquote(invokers["role"]) == "roles/run.invoker"
+    assert terraform.default("api_invokers") == []
+
+
+def test_the_http_api_identity_holds_only_read_roles(terraform: Terraform) -> None:
+    held = {f"{rtype}.{name}": unquote(body["role"]) for rtype in IAM_MEMBER_TYPES
+            for name, body in terraform.of_type(rtype).items() if "google_service_account.api." in body["member"]}
+    assert held and set(held.values()) <= API_ROLES, held

@@ -124,3 +124,15 @@ def test_discovery_documents(sandbox: KubeSandbox) -> None:
 
     assert "deployments" in resources and "deploy" in resources and "cronjobs" in resources
     assert {"v1", "apps/v1", "batch/v1"} <= set(versions)
+
+
+def test_kubectl_resizes_a_pod_in_place(sandbox: KubeSandbox) -> None:
+    sandbox.load_objects([{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "solo", "namespace": "default"},
+                           "spec": {"containers": [{"name": "app", "image": "app:1",
+                                                    "resources": {"limits": {"memory": "64Mi"}}}]},
+                           "status": {"phase": "Running", "containerStatuses": [{"name": "app", "ready": True}]}}])
+    patch = '{"spec":{"containers":[{"name":"app","resources":{"limits":{"memory":"128Mi"}}}]}}'
+    run_kubectl("patch", "pod", "solo", "--subresource", "resize", "-p", patch, server=sandbox.url)
+    pod = kubectl_json("get", "pod", "solo", server=sandbox.url)
+    assert pod["spec"]["containers"][0]["resources"]["limits"]["memory"] == "128Mi"
+    assert pod["status"]["containerStatuses"][0]["resources"]["limits"]["memory"] == "128Mi"

@@ -36,9 +36,15 @@ class Reader(Protocol):
         """The ReplicaSets whose labels carry ``match_labels`` (a Deployment's selector): its revisions."""
         ...
 
+    def list_pods(self, *, namespace: str | None) -> list[dict[str, Any]]:
+        """The pods of one namespace, or of every namespace when ``namespace`` is None (``kubesent diagnose``'s
+        scan; never called by the event pipeline)."""
+        ...
+
 
 class Writer(Protocol):
-    """The one write KubeSent makes: a strategic-merge patch on a workload."""
+    """KubeSent's writes: a strategic-merge patch on a workload; for a bare Pod, its ``resize`` subresource and
+    KubeSent's annotations on it."""
 
     def patch(self, *, api_version: str, kind: str, namespace: str, name: str,
               body: dict[str, Any], dry_run: bool) -> dict[str, Any]:
@@ -46,6 +52,17 @@ class Writer(Protocol):
 
         A ``metadata.resourceVersion`` in ``body`` is a precondition: a stale one raises Conflict.
         """
+        ...
+
+    def resize(self, *, namespace: str, name: str, body: dict[str, Any], dry_run: bool) -> dict[str, Any]:
+        """Strategic-merge ``body`` (container resources only) into pod ``name`` through ``pods/NAME/resize``
+        (FACTS.md §9), with the same field manager, precondition and dry-run as ``patch``. A server without
+        the subresource answers 404 or 405 (NotFound, ClusterRefused)."""
+        ...
+
+    def annotate_pod(self, *, namespace: str, name: str, annotations: dict[str, str],
+                     dry_run: bool) -> dict[str, Any]:
+        """Merge ``annotations`` into a pod's metadata: the record of an in-place resize. Nothing else."""
         ...
 
 

@@ -26,6 +26,10 @@ STRATEGIC_MERGE = "application/strategic-merge-patch+json"
 MAX_LISTED_REPLICASETS = 50
 # Status codes a retry may fix: rate limits and the server's own failures (client-go retries these too).
 _TRANSIENT_STATUSES = frozenset({0, 429, 500, 502, 503, 504})
+# Pods per page when listing them for a scan: the API server's own default page of kubectl get (500).
+LIST_PAGE_SIZE = 500
+# Pages read at most in one scan: 100 000 pods is more than a person reads in a table.
+MAX_LIST_PAGES = 200
 
 # kind -> (API group path, plural). Paths, not the typed API classes: kubernetes 37 builds ~280 pydantic
 # models on first use of CoreV1Api (0.5 s of a cold start) and validates every call; we need JSON only.
@@ -102,7 +106,8 @@ def _configure_gke(configuration: kubernetes.client.Configuration, settings: Set
 
 def _load_kubeconfig(configuration: kubernetes.client.Configuration, settings: Settings) -> None:
     kubernetes.config.load_kube_config(  # type: ignore[no-untyped-call]
-        context=settings.kube_context or None, client_configuration=configuration)
+        config_file=settings.kube_config_file or None, context=settings.kube_context or None,
+        client_configuration=configuration)
 
 
 def _configure_auto(configuration: kubernetes.client.Configuration, settings: Settings) -> None:
@@ -273,3 +278,34 @@ class KubeCluster:
             query.append(("dryRun", "All"))
         return self._json("PATCH", self._path(kind), what, names={"namespace": namespace, "name": name},
                           query=query, body=body, content_type=STRATEGIC_MERGE)
+
+    def list_pods(self, *, namespace: str | None) -> list[dict[str, Any]]:
+        path = "/api/v1/namespaces/{namespace}/pods" if namespace is not None else "/api/v1/pods"
+        names = {"namespace": namespace} if namespace is not None else {}
+        what = f"list pods in {namespace if namespace is not None else 'all namespaces'}"
+        pods: list[dict[str, Any]] = []
+        token = ""
+        for _ in range(MAX_LIST_PAGES):
+            query: list[tuple[str, Any]] = [("limit", LIST_PAGE_SIZE)] + ([("continue", token)] if token else [])
+            listing = self._json("GET", path, what, names=names, query=query)
+            pods.extend(item for item in listing.get("items", []) if isinstance(item, dict))
+            token = str((listing.get("metadata") or {}).get("continue") or "")
+            if not token:
+                break
+        return pods
+
+    def resize(self, *, namespace: str, name: str, body: dict[str, Any], dry_run: bool) -> dict[str, Any]:
+        what = f"{'dry-run ' if dry_run else ''}resize pod {namespace}/{name}"
+        return self._json("PATCH", self._path("Pod", "/resize"), what, names={"namespace": namespace, "name": name},
+                          query=self._write_query(dry_run), body=body, content_type=STRATEGIC_MERGE)
+
+    def annotate_pod(self, *, namespace: str, name: str, annotations: dict[str, str],
+                     dry_run: bool) -> dict[str, Any]:
+        what = f"{'dry-run ' if dry_run else ''}annotate pod {namespace}/{name}"
+        return self._json("PATCH", self._path("Pod"), what, names={"namespace": namespace, "name": name},
+                          query=self._write_query(dry_run), body={"metadata": {"annotations": dict(annotations)}},
+                          content_type=STRATEGIC_MERGE)
+
+    @staticmethod
+    def _write_query(dry_run: bool) -> list[tuple[str, Any]]:
+        return [("fieldManager", FIELD_MANAGER)] + ([("dryRun", "All")] if dry_run else [])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from kubesent import errors, k8s
+from kubesent import errors, k8s, qos
 from kubesent.cluster.api import READABLE_KINDS
 from kubesent.objects import as_dict
 
@@ -102,23 +102,56 @@ class MemoryCluster:
         # As the API server: the last tailLines lines, then at most limitBytes from their start.
         return "".join(lines).encode()[:limit_bytes].decode("utf-8", errors="ignore")
 
+    def list_pods(self, *, namespace: str | None) -> list[dict[str, Any]]:
+        self.calls += 1
+        return [copy.deepcopy(obj) for (kind, pod_namespace, _), obj in sorted(self._objects.items())
+                if kind == "Pod" and (namespace is None or pod_namespace == namespace)]
+
     def patch(self, *, api_version: str, kind: str, namespace: str, name: str,
               body: dict[str, Any], dry_run: bool) -> dict[str, Any]:
         self.calls += 1
         if kind not in k8s.PATCHABLE_KINDS:
             raise errors.ClusterRefused(f"KubeSent never patches {kind} objects", status=403)
+        return self._merge(kind, namespace, name, body, dry_run=dry_run, what="patch")
+
+    def resize(self, *, namespace: str, name: str, body: dict[str, Any], dry_run: bool) -> dict[str, Any]:
+        """As the API server's ``pods/resize``: container resources only, and the QoS class may not change."""
+        self.calls += 1
+        current = self._objects.get(("Pod", namespace, name))
+        if current is None:
+            raise errors.NotFound(f"resize Pod {namespace}/{name}: not in the bundle")
+        containers = [{"name": c.get("name"), "resources": c.get("resources")}
+                      for c in as_dict(body.get("spec")).get("containers") or [] if isinstance(c, dict)]
+        limited = {"metadata": as_dict(body.get("metadata")), "spec": {"containers": containers}}
+        merged = strategic_merge(current, limited)
+        before, after = qos.qos_class(as_dict(current.get("spec"))), qos.qos_class(as_dict(merged.get("spec")))
+        if before != after:
+            raise errors.ClusterRefused(f"resize Pod {namespace}/{name}: Pod QOS Class may not change as a result "
+                                        f"of resizing ({before} → {after})", status=422)
+        return self._merge("Pod", namespace, name, limited, dry_run=dry_run, what="resize")
+
+    def annotate_pod(self, *, namespace: str, name: str, annotations: dict[str, str],
+                     dry_run: bool) -> dict[str, Any]:
+        self.calls += 1
+        return self._merge("Pod", namespace, name, {"metadata": {"annotations": dict(annotations)}},
+                           dry_run=dry_run, what="annotate")
+
+    def _merge(self, kind: str, namespace: str, name: str, body: dict[str, Any], *, dry_run: bool,
+               what: str) -> dict[str, Any]:
+        """Strategic-merge ``body`` with the API's resourceVersion precondition; kept unless ``dry_run``."""
         current = self._objects.get((kind, namespace, name))
         if current is None:
-            raise errors.NotFound(f"patch {kind} {namespace}/{name}: not in the bundle")
+            raise errors.NotFound(f"{what} {kind} {namespace}/{name}: not in the bundle")
         wanted = (body.get("metadata") or {}).get("resourceVersion")
         have = (current.get("metadata") or {}).get("resourceVersion")
         if wanted is not None and have is not None and str(wanted) != str(have):
-            raise errors.Conflict(f"patch {kind} {namespace}/{name}: resourceVersion {wanted} is stale (now {have})")
+            raise errors.Conflict(f"{what} {kind} {namespace}/{name}: resourceVersion {wanted} is stale (now {have})")
         merged = strategic_merge(current, body)
         if not dry_run:
             merged.setdefault("metadata", {})["resourceVersion"] = _next_version(have)
             self._objects[(kind, namespace, name)] = merged
-            self.writes.append({"kind": kind, "namespace": namespace, "name": name, "patch": copy.deepcopy(body)})
+            self.writes.append({"kind": kind, "namespace": namespace, "name": name, "patch": copy.deepcopy(body),
+                                "verb": what})
         return copy.deepcopy(merged)
 
 
