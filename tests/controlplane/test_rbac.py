@@ -17,7 +17,7 @@ USER = identities.kubesent_username()
 NOT_GRANTED_KINDS = {"ConfigMap"}
 READS = [("get", plural) for kind, (_, plural) in sorted(kube._KIND_PATHS.items()) if kind not in NOT_GRANTED_KINDS]
 # The pod's events, and a Deployment's ReplicaSets (its revisions, for a rollback), are listed.
-CALLS = [*READS, ("get", "pods/log"), ("list", "events"), ("list", "replicasets"),
+CALLS = [*READS, ("get", "pods/log"), ("list", "events"), ("list", "replicasets"), ("patch", "pods/resize"),
          *[("patch", kube._KIND_PATHS[kind][1]) for kind in sorted(k8s.PATCHABLE_KINDS)]]
 NEVER = [
     ("get", "secrets"), ("list", "secrets"), ("watch", "secrets"),

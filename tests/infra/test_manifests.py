@@ -126,8 +126,9 @@ def test_kubesent_rbac_reads_what_it_calls_and_writes_narrowly(built_manifests: 
 
     assert "secrets" not in resources and not any(r.startswith(("pods/exec", "pods/attach")) for r in resources)
     assert not verbs & WRITE_VERBS, "the reader writes nothing"
+    # Patches of the three workload kinds, and a bare Pod's in-place resize; never a patch of a pod itself.
     assert [(rule["verbs"], set(rule["resources"])) for rule in patcher["rules"]] == [
-        (["patch"], {"deployments", "statefulsets", "daemonsets"})]
+        (["patch"], {"deployments", "statefulsets", "daemonsets"}), (["patch"], {"pods/resize"})]
     assert not of_kind(documents, "ClusterRoleBinding"), "nothing is bound cluster-wide by default"
     bindings = of_kind(documents, "RoleBinding")
     assert bindings and all(b["metadata"]["namespace"] not in {"kube-system", "kube-public", "kube-node-lease"}
