@@ -137,15 +137,18 @@ def test_kubesent_rbac_reads_what_it_calls_and_writes_narrowly(built_manifests: 
         "${var.function_name}", terraform.default("function_name"))
     subjects = [subject for binding in bindings for subject in binding["subjects"]]
     assert subjects and all(s["kind"] == "User" and s["name"].split("@")[0] == function_sa for s in subjects)
-    (policy,) = of_kind(documents, "ValidatingAdmissionPolicy")
-    (binding,) = of_kind(documents, "ValidatingAdmissionPolicyBinding")
-    assert policy["spec"]["matchConditions"][0]["expression"] == (
-        f"request.userInfo.username == '{subjects[0]['name']}'")
-    assert binding["spec"]["validationActions"] == ["Deny"]
-    assert binding["spec"]["policyName"] == policy["metadata"]["name"]
+    # One policy for workload patches, one for a bare Pod's resize; each bound, each for the same user.
+    policies = {p["metadata"]["name"]: p for p in of_kind(documents, "ValidatingAdmissionPolicy")}
+    bindings_of = {b["spec"]["policyName"]: b for b in of_kind(documents, "ValidatingAdmissionPolicyBinding")}
+    assert set(policies) == set(bindings_of) == {"kubesent-patch-scope", "kubesent-resize-scope"}
     (params,) = [cm for cm in of_kind(documents, "ConfigMap") if cm["metadata"]["name"] == "kubesent-guardrails"]
-    assert binding["spec"]["paramRef"]["name"] == params["metadata"]["name"]
-    assert binding["spec"]["paramRef"]["namespace"] == params["metadata"]["namespace"] == "kube-system"
+    for name, policy in policies.items():
+        binding = bindings_of[name]
+        assert policy["spec"]["matchConditions"][0]["expression"] == (
+            f"request.userInfo.username == '{subjects[0]['name']}'")
+        assert binding["spec"]["validationActions"] == ["Deny"]
+        assert binding["spec"]["paramRef"]["name"] == params["metadata"]["name"]
+        assert binding["spec"]["paramRef"]["namespace"] == params["metadata"]["namespace"] == "kube-system"
     assert params["data"]["username"] == subjects[0]["name"]
 
 
