@@ -259,8 +259,10 @@ class KubeCluster:
         if previous:
             query.append(("previous", "true"))
         try:
-            data = self._request("GET", self._path("Pod", "/log"), what,
-                                 names={"namespace": namespace, "name": pod}, query=query, accept="text/plain")
+            # text/plain for the log; application/json so the server can say why there is none (a real
+            # kube-apiserver answers 406 instead of its 400 Status when only text/plain is acceptable).
+            data = self._request("GET", self._path("Pod", "/log"), what, names={"namespace": namespace, "name": pod},
+                                 query=query, accept="text/plain, application/json;q=0.9")
         except (errors.ClusterRefused) as exc:
             # No log (container never started, no previous instance) is a fact, not a failure.
             if exc.status in (400, 404):
