@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import functions_framework
 from cloudevents.http.event import CloudEvent
@@ -56,3 +57,35 @@ def on_pod_event(cloud_event: CloudEvent) -> None:
         audit.log_problem("ERROR", "kubesent.bug", error=type(exc).__name__, detail=errors.truncate(str(exc)),
                           messageId=message_id)
         raise
+
+
+_notifier: Any = None
+_notifier_lock = threading.Lock()
+
+
+def _get_notifier() -> Any:
+    """The instance's notifier (``kubesent.notify``), built on the first report."""
+    global _notifier
+    if _notifier is None:
+        with _notifier_lock:
+            if _notifier is None:
+                from kubesent import wiring
+                from kubesent.notify import build
+                from kubesent.settings import NotifySettings, Settings
+
+                _notifier = build.notifier(NotifySettings(), ledger=wiring.build_ledger(Settings()))
+    return _notifier
+
+
+@functions_framework.cloud_event
+def kubesent_notify(cloud_event: CloudEvent) -> None:
+    """The report topic's subscriber: tell people. A sink's outage raises (Pub/Sub retries, then dead-letters)."""
+    try:
+        from kubesent.notify import notifier
+
+        _get_notifier().notify(notifier.decode_report(cloud_event.data))
+    except errors.TransientError as exc:
+        audit.log_problem("WARNING", "kubesent.notify_retry", error=type(exc).__name__, detail=str(exc))
+        raise
+    except errors.PermanentError as exc:
+        audit.log_problem("ERROR", "kubesent.notify_rejected", error=type(exc).__name__, detail=str(exc))
