@@ -89,3 +89,45 @@ def kubesent_notify(cloud_event: CloudEvent) -> None:
         raise
     except errors.PermanentError as exc:
         audit.log_problem("ERROR", "kubesent.notify_rejected", error=type(exc).__name__, detail=str(exc))
+
+
+_approval: Any = None
+_approval_lock = threading.Lock()
+
+
+def _get_approval() -> Any:
+    """(approver, Slack signing secret), built on the first request."""
+    global _approval
+    if _approval is None:
+        with _approval_lock:
+            if _approval is None:
+                from kubesent import approval, wiring
+                from kubesent.notify import build
+                from kubesent.settings import NotifySettings, Settings
+
+                settings, notify_settings = Settings(), NotifySettings()
+                found = build.Secrets(notify_settings)
+                key = found.get(notify_settings.approval_key, notify_settings.approval_key_secret).encode()
+                approver = approval.Approver(settings, cluster=wiring.build_cluster(settings),
+                                             ledger=wiring.build_ledger(settings), key=key,
+                                             reporter=wiring.build_reporter(settings))
+                _approval = (approver, found.get(notify_settings.slack_signing_secret,
+                                                 notify_settings.slack_signing_secret_secret))
+    return _approval
+
+
+@functions_framework.http
+def kubesent_approve(request: Any) -> tuple[str, int, dict[str, str]]:
+    """Signed approval links (GET shows, POST decides) and Slack interactivity (``/slack``)."""
+    from kubesent import approval_http
+
+    approver, slack_secret = _get_approval()
+    try:
+        response = approval_http.handle(approver, method=request.method, path=request.path,
+                                        query=dict(request.args), headers=dict(request.headers),
+                                        body=request.get_data(cache=False), slack_signing_secret=slack_secret)
+    except errors.TransientError as exc:
+        audit.log_problem("WARNING", "kubesent.approval_retry", error=type(exc).__name__, detail=str(exc))
+        return "KubeSent could not reach the cluster or the ledger; try again in a minute", 503, {}
+    return response.body, response.status, {"Content-Type": response.content_type,
+                                             "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
