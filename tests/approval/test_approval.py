@@ -9,52 +9,9 @@ import time
 import urllib.request
 from typing import Any
 
-import pytest
-
-from kubesent import approval, tokens
-from kubesent.approval import Approver
-from kubesent.ledger.memory import MemoryLedger
+from kubesent import approval
 from kubesent.write import APPROVED_BY
-
-KEY = b"approval-key-for-tests-0123456789abcdef"
-NOW = 1_900_000_000
-
-
-class Reports:
-    def __init__(self) -> None:
-        self.records: list[Any] = []
-
-    def report(self, record: Any) -> None:
-        self.records.append(record)
-
-
-@pytest.fixture
-def proposed(scenario: Any, make_pipeline: Any) -> dict[str, Any]:
-    """An OOM proposal in the ledger, with an approver on the same cluster and ledger (writes allowed)."""
-    event, _ = scenario("oom-memory-hog")
-    ledger = MemoryLedger()
-    record = make_pipeline(ledger=ledger, auto_apply_remedies="fix_probe").handle(event)
-    assert record.action == "proposed" and record.patch is not None
-    writer = make_pipeline(ledger=ledger, dry_run=False)
-    reports = Reports()
-    approver = Approver(writer.settings, cluster=writer.cluster, ledger=ledger, key=KEY, reporter=reports,
-                        clock=lambda: float(NOW))
-    return {"record": record, "approver": approver, "ledger": ledger, "reports": reports}
-
-
-def token(incident_id: str, decision: tokens.Decision = "approve", *, expires_at: int = NOW + 600,
-          key: bytes = KEY) -> str:
-    return tokens.mint(key, incident_id=incident_id, decision=decision, expires_at=expires_at)
-
-
-def deployment(sandbox: Any) -> dict[str, Any]:
-    found = sandbox.get_object(api_version="apps/v1", kind="Deployment", namespace="demo", name="memory-hog")
-    assert found is not None
-    return found
-
-
-def memory_limit(sandbox: Any) -> str:
-    return str(deployment(sandbox)["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"])
+from tests.approval.support import NOW, deployment, memory_limit, token
 
 
 def test_a_good_approval_writes_the_patch_with_the_approver(proposed: dict[str, Any], sandbox: Any) -> None:

@@ -10,7 +10,7 @@ import urllib.parse
 from typing import Any
 
 from kubesent import approval_http
-from tests.approval.test_approval import deployment, memory_limit, proposed, token  # noqa: F401 - fixture
+from tests.approval.support import deployment, memory_limit, token
 
 SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
