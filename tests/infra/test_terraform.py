@@ -63,7 +63,8 @@ def settings_env_names() -> set[str]:
 
 def function(terraform: Terraform) -> dict:
     functions = terraform.of_type("google_cloudfunctions2_function")
-    assert list(functions) == ["kubesent"]
+    # The notifier and the approval endpoint are the others (tests/infra/test_terraform_notify.py).
+    assert set(functions) == {"kubesent", "notify", "approve"}
     return functions["kubesent"]
 
 
@@ -175,7 +176,7 @@ def test_function_identity_holds_only_its_roles(terraform: Terraform) -> None:
 
 def test_secret_has_no_version_in_terraform(terraform: Terraform) -> None:
     assert not terraform.of_type("google_secret_manager_secret_version")
-    assert list(terraform.of_type("google_secret_manager_secret")) == ["gemini"]
+    assert set(terraform.of_type("google_secret_manager_secret")) == {"gemini", "notify"}
 
 
 def test_ttl_policy_covers_every_ledger_collection(terraform: Terraform) -> None:
@@ -183,7 +184,7 @@ def test_ttl_policy_covers_every_ledger_collection(terraform: Terraform) -> None
     assert unquote(field["field"]) == "expireAt"
     collections = field["for_each"]
     assert re.search(r"\[var\.ledger_collection,", collections), collections
-    for suffix in ("-workloads", "-breaker"):
+    for suffix in ("-workloads", "-breaker", "-markers"):
         assert f'"${{var.ledger_collection}}{suffix}"' in collections
     assert terraform.default("ledger_collection") == Settings.model_fields["firestore_collection"].default
     database = terraform.of_type("google_firestore_database")["ledger"]
