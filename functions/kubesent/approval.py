@@ -210,8 +210,7 @@ class Approver:
                           patch=patch, previous=previous)
         outcome = SafeWriter(self.settings, cluster=self.cluster, ledger=self.ledger).write(
             admitted, planned, checks=checks, total_factor=total, now=now, approver=approver)
-        record = incident.record(admitted, outcome).model_copy(update={"event": proposal.event,
-                                                                      "diagnosed_by": f"approved by {approver}"})
+        record = incident.record(admitted, outcome).model_copy(update={"event": proposal.event})
         self.ledger.complete(key, record.model_dump(mode="json"), now=now)
         if outcome.action == "applied":
             return Answer(200, "Applied", f"approved by {approver}; the patch was written", record)

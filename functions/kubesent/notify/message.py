@@ -69,7 +69,11 @@ def render(record: AuditRecord, *, links: Links, approve_token: str | None = Non
     target = record.target
     where = f"{target.kind} {target.namespace}/{target.name}" if target else "no workload"
     event = record.event
-    pod = f"pod {event.get('namespace', '?')}/{event.get('pod', '?')}" if event else "a pod"
+    # The ledger's copy of a record has no event summary; its owner chain still names the pod.
+    chain_pod = next((link.split("/", 1)[1] for link in record.owner_chain if link.startswith("Pod/")), "")
+    pod_name = event.get("pod") or chain_pod
+    namespace = event.get("namespace") or (target.namespace if target else "")
+    pod = f"pod {namespace}/{pod_name}" if pod_name else "a pod"
     failed = f"{record.category or 'a failure'} in {pod}"
     if event.get("reason"):
         failed += f" ({_clean(event['reason'])}: {_clean(event.get('message', ''))})"
@@ -97,7 +101,7 @@ def patch_diff(record: AuditRecord) -> str:
         new.append(f"{label}: {_value(value)}")
     target = record.target
     name = f"{target.kind} {target.namespace}/{target.name}" if target else "workload"
-    lines = difflib.unified_diff(old, new, fromfile=f"{name} (live)", tofile=f"{name} (proposed)", lineterm="", n=0)
+    lines = difflib.unified_diff(old, new, fromfile=f"{name} (before)", tofile=f"{name} (after)", lineterm="", n=0)
     return "\n".join(_clean(line) for line in lines)
 
 
