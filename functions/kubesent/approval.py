@@ -42,7 +42,7 @@ from kubesent.write import SafeWriter
 APPROVABLE = frozenset({RemedyKind.RAISE_MEMORY_LIMIT.value, RemedyKind.RAISE_CPU_LIMIT.value,
                         RemedyKind.FIX_PROBE.value, RemedyKind.FIX_IMAGE_REFERENCE.value,
                         RemedyKind.ADD_IMAGE_PULL_SECRET.value})
-# How long a snooze holds the incident's notifications.
+# How long a snooze lasts; recorded as the marker snooze/<incident id> for whoever honours it.
 SNOOZE_SECONDS = 4 * 3600
 
 
@@ -120,13 +120,18 @@ class Approver:
         if proposal.action == "applied":
             return Answer(410, "Already fixed", f"this incident was already fixed: {proposal.reason}")
         if claims.decision != "approve":
-            return self._record_only(proposal, claims, approver=approver)
+            return self._record_only(proposal, claims, approver=approver, now=now)
         if proposal.action != "proposed" or not proposal.patch or proposal.remedy not in APPROVABLE:
             return Answer(409, "Nothing to approve", f"this incident ended as {proposal.action}: {proposal.reason}")
         return self._approve(proposal, approver=approver, now=now)
 
-    def _record_only(self, proposal: AuditRecord, claims: tokens.Claims, *, approver: str) -> Answer:
+    def _record_only(self, proposal: AuditRecord, claims: tokens.Claims, *, approver: str,
+                     now: datetime) -> Answer:
         verb = {"reject": "rejected", "snooze": f"snoozed for {SNOOZE_SECONDS // 3600} h"}[claims.decision]
+        if claims.decision == "snooze":
+            until = now.timestamp() + SNOOZE_SECONDS
+            self.ledger.write_marker(f"snooze/{claims.incident_id}", {"until": until, "by": approver}, now=now,
+                                     create_only=False)
         record = proposal.model_copy(update={"reason": f"{verb} by {approver}; nothing written. The proposal was: "
                                                        f"{proposal.reason}"})
         return Answer(200, verb.capitalize().split(" for")[0], record.reason, record)

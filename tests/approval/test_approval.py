@@ -136,3 +136,11 @@ def test_the_preview_never_writes(proposed: dict[str, Any], sandbox: Any) -> Non
 def test_only_rendered_remedies_are_approvable() -> None:
     assert "add_missing_config" not in approval.APPROVABLE and "raise_memory_limit" in approval.APPROVABLE
     assert time.time() > 0
+
+
+def test_a_snooze_is_recorded_with_its_end(proposed: dict[str, Any]) -> None:
+    snoozed = proposed["approver"].decide(token(proposed["record"].incident_id, "snooze"), approver="bob")
+
+    assert snoozed.status == 200 and snoozed.record is not None and snoozed.record.reason.startswith("snoozed")
+    marker = proposed["ledger"].read_marker("snooze/" + proposed["record"].incident_id)
+    assert marker is not None and marker["until"] > NOW and marker["by"] == "bob"

@@ -99,3 +99,13 @@ def test_decode_report_reads_a_pubsub_push() -> None:
     assert notifier_module.decode_report(data).incident_id == INCIDENT_ID
     with pytest.raises(errors.BadEvent):
         notifier_module.decode_report({"message": {"data": "bm90IGpzb24="}})
+
+
+def test_a_rejection_is_news_though_the_action_stays_proposed(receiver: FakeReceiver) -> None:
+    notifier = build(receiver, MemoryLedger())
+    notifier.notify(proposal())
+
+    result = notifier.notify(proposal(reason="rejected by bob; nothing written"))
+
+    assert set(result.values()) == {"sent"}
+    assert len(receiver.on("/slack/api/chat.update")) == 1

@@ -2,7 +2,7 @@
 
 * One message per incident: the first delivery on a sink is remembered (``notify/<sink>/<incident>``);
   later states update or thread it where the sink can (Slack), or follow up naming the incident.
-* Idempotent: a marker per sink, incident and state (``notify/<sink>/<incident>/<state>``) is written
+* Idempotent: a marker per sink, incident and state (``notify/<sink>/<incident>/<state>/<decision hash>``) is written
   after a successful send, so a Pub/Sub redelivery re-sends only what failed.
 * A sink's outage never blocks the others: all are tried, then ``TransientError`` is raised if any
   failed transiently, so Pub/Sub redelivers (and, past its retries, dead-letters: kept, not lost).
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -87,7 +88,9 @@ class Notifier:
         if not sink.wants(note):
             return "not for this sink"
         thread_key = f"notify/{sink.name}/{note.incident_id}"
-        state_key = f"{thread_key}/{note.state}"
+        # The decision's text is part of the state: a rejection or a snooze keeps the action "proposed"
+        # but is news, while a redelivery of the same record is not.
+        state_key = f"{thread_key}/{note.state}/{hashlib.sha256(note.decision.encode()).hexdigest()[:12]}"
         if self.ledger.read_marker(state_key) is not None:
             return "already sent"
         stored = self.ledger.read_marker(thread_key)
