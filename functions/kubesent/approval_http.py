@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from kubesent import tokens
 from kubesent.approval import Answer, Approver
+from kubesent.notify import slack
 
 # A token is at most tokens.MAX_TOKEN_CHARS; a Slack payload a few kilobytes. Anything bigger is not ours.
 MAX_BODY_BYTES = 64 * 1024
@@ -55,9 +56,7 @@ def handle(approver: Approver, *, method: str, path: str, query: Mapping[str, st
 
 
 def _slack(approver: Approver, *, headers: Mapping[str, str], body: bytes, signing_secret: str) -> Response:
-    from slack_sdk.signature import SignatureVerifier
-
-    if not signing_secret or not SignatureVerifier(signing_secret).is_valid_request(body, dict(headers)):
+    if not slack.verify_request(signing_secret, body, dict(headers)):
         return Response(401, "text/plain; charset=utf-8", "invalid Slack signature")
     try:
         payload = json.loads((urllib.parse.parse_qs(body.decode()).get("payload") or ["{}"])[0])

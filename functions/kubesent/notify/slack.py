@@ -1,4 +1,4 @@
-"""The Slack sink (``slack_sdk``, the only importer of it besides ``approval``'s signature check).
+"""The Slack sink, and the check of Slack's request signatures: the only importer of ``slack_sdk``.
 
 Two modes: an incoming webhook (notices: every state a new message, buttons open the signed links),
 or a bot token with ``chat.postMessage`` then ``chat.update`` of that first message (its ``ts`` is the
@@ -134,3 +134,11 @@ def _check(status: int, detail: str, *, what: str) -> None:
         raise SinkUnavailable(f"{what}: HTTP {status}")
     if status >= 300:
         raise SinkRefused(f"{what} refused the message: HTTP {status} {detail[:200]}")
+
+
+def verify_request(signing_secret: str, body: bytes, headers: dict[str, str]) -> bool:
+    """Slack's ``v0`` signature of an interactivity request: HMAC-SHA256 over ``v0:timestamp:body``,
+    a 5-minute window, constant-time comparison (``slack_sdk.signature.SignatureVerifier``)."""
+    from slack_sdk.signature import SignatureVerifier
+
+    return bool(signing_secret) and SignatureVerifier(signing_secret).is_valid_request(body, headers)
