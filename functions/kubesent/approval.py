@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from kubesent import approval_remedy, audit, errors, events, incident, ledger, policy, remedies, tokens, wiring
 from kubesent.audit import AuditRecord
 from kubesent.cluster.api import Cluster
-from kubesent.diagnosis.schema import Diagnosis, RemedyKind
+from kubesent.diagnosis.schema import Diagnosis, Remedy, RemedyKind
 from kubesent.evidence import corroborate, gather
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import Evidence
@@ -42,6 +42,8 @@ from kubesent.write import SafeWriter
 APPROVABLE = frozenset({RemedyKind.RAISE_MEMORY_LIMIT.value, RemedyKind.RAISE_CPU_LIMIT.value,
                         RemedyKind.FIX_PROBE.value, RemedyKind.FIX_IMAGE_REFERENCE.value,
                         RemedyKind.ADD_IMAGE_PULL_SECRET.value})
+# A decision left "pending" by a crashed instance may be taken over after this (the function's timeout is 60 s).
+PENDING_LEASE_SECONDS = 300
 # How long a snooze lasts; recorded as the marker snooze/<incident id> for whoever honours it.
 SNOOZE_SECONDS = 4 * 3600
 
@@ -92,11 +94,14 @@ class Approver:
         except tokens.TokenError as exc:
             return _refusal(exc)
         name = _marker(claims.incident_id)
-        pending = {"status": "pending", "nonce": claims.nonce, "decision": claims.decision, "by": approver}
+        pending: dict[str, Any] = {"status": "pending", "nonce": claims.nonce, "decision": claims.decision,
+                                   "by": approver}
         at = datetime.fromtimestamp(now, UTC)
+        pending["at"] = now
         if not self.ledger.write_marker(name, pending, now=at, create_only=True):
             used = self.ledger.read_marker(name) or {}
-            if used.get("status") != "released":
+            abandoned = used.get("status") == "pending" and now - float(used.get("at", now)) > PENDING_LEASE_SECONDS
+            if used.get("status") != "released" and not abandoned:
                 return _used(used)
             self.ledger.write_marker(name, pending, now=at, create_only=False)
         try:
@@ -104,6 +109,9 @@ class Approver:
         except errors.TransientError:
             self.ledger.write_marker(name, {"status": "released"}, now=at, create_only=False)
             raise
+        except errors.PermanentError as exc:
+            # RBAC or admission refused a read, or a setting cannot work: a person must look; say why.
+            answer = Answer(409, "Refused now", f"KubeSent could not carry this out: {errors.truncate(str(exc))}")
         self.ledger.write_marker(name, {**pending, "status": "done", "answer": answer.status, "title": answer.title,
                                         "detail": answer.detail}, now=at, create_only=False)
         if answer.record is not None:
@@ -188,7 +196,7 @@ class Approver:
             return judged.reason
         return None
 
-    def _write(self, proposal: AuditRecord, evidence: Evidence, key: IncidentKey, *, remedy: Any,
+    def _write(self, proposal: AuditRecord, evidence: Evidence, key: IncidentKey, *, remedy: Remedy,
                patch: dict[str, Any], previous: dict[str, Any], approver: str, now: datetime) -> Answer:
         category = Category(proposal.category) if proposal.category in set(Category) else evidence.category
         diagnosis = Diagnosis(category=category, root_cause=proposal.root_cause[:1000] or "approved proposal",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 import urllib.request
+from datetime import UTC, datetime
 from typing import Any
 
 from kubesent import approval
@@ -144,3 +145,21 @@ def test_a_snooze_is_recorded_with_its_end(proposed: dict[str, Any]) -> None:
     assert snoozed.status == 200 and snoozed.record is not None and snoozed.record.reason.startswith("snoozed")
     marker = proposed["ledger"].read_marker("snooze/" + proposed["record"].incident_id)
     assert marker is not None and marker["until"] > NOW and marker["by"] == "bob"
+
+
+def test_a_decision_abandoned_by_a_crashed_instance_is_taken_over_later(proposed: dict[str, Any]) -> None:
+    incident_id = proposed["record"].incident_id
+    proposed["ledger"].write_marker("approval/" + incident_id, {"status": "pending", "at": NOW - 3600},
+                                    now=datetime.fromtimestamp(NOW, UTC), create_only=True)
+
+    answer = proposed["approver"].decide(token(incident_id), approver="ana")
+
+    assert answer.status == 200 and answer.title == "Applied"
+
+
+def test_a_refused_read_is_an_answer_not_a_crash(proposed: dict[str, Any], sandbox: Any) -> None:
+    sandbox.inject_fault(method="GET", path=".*/pods/.*", status=403, count=5)
+
+    answer = proposed["approver"].decide(token(proposed["record"].incident_id), approver="ana")
+
+    assert answer.status == 409 and "could not carry this out" in answer.detail
