@@ -62,3 +62,21 @@ def test_a_bad_report_is_acknowledged(notify_client, receiver: FakeReceiver) -> 
     response = notify_client.post("/", json=_push("not json"), headers=HEADERS)
 
     assert response.status_code == 200 and receiver.received == []
+
+
+@pytest.fixture
+def approve_client(sandbox, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    for name, value in {"KUBESENT_LEDGER": "memory", "KUBESENT_KUBE_MODE": "explicit",
+                        "KUBESENT_KUBE_HOST": sandbox.url, "KUBESENT_LLM": "none", "KUBESENT_APPROVAL_KEY": "k" * 32,
+                        "KUBESENT_SLACK_SIGNING_SECRET": "s" * 32}.items():
+        monkeypatch.setenv(name, value)
+    return create_app("kubesent_approve", MAIN, "http").test_client()
+
+
+def test_the_approval_target_answers_forged_links_and_unsigned_slack_requests(approve_client) -> None:  # type: ignore[no-untyped-def]
+    page = approve_client.get("/?t=e30.AAAA")
+    slack = approve_client.post("/slack", data={"payload": "{}"})
+
+    assert page.status_code == 401 and page.headers["Cache-Control"] == "no-store"
+    assert b"not signed by KubeSent" in page.data
+    assert slack.status_code == 401
