@@ -84,3 +84,77 @@ def kubesent_http(request: Any) -> tuple[str, int, dict[str, str]]:
     reply = _get_http_api().handle(method=request.method, path=request.path, query=request.args.to_dict(),
                                    body=http_api.read_body(request) if request.method == "POST" else b"")
     return reply.text(), reply.status, reply.headers
+
+
+_notifier: Any = None
+_notifier_lock = threading.Lock()
+
+
+def _get_notifier() -> Any:
+    """The instance's notifier (``kubesent.notify``), built on the first report."""
+    global _notifier
+    if _notifier is None:
+        with _notifier_lock:
+            if _notifier is None:
+                from kubesent import wiring
+                from kubesent.notify import build
+                from kubesent.settings import NotifySettings, Settings
+
+                _notifier = build.notifier(NotifySettings(), ledger=wiring.build_ledger(Settings()))
+    return _notifier
+
+
+@functions_framework.cloud_event
+def kubesent_notify(cloud_event: CloudEvent) -> None:
+    """The report topic's subscriber: tell people. A sink's outage raises (Pub/Sub retries, then dead-letters)."""
+    try:
+        from kubesent.notify import notifier
+
+        _get_notifier().notify(notifier.decode_report(cloud_event.data))
+    except errors.TransientError as exc:
+        audit.log_problem("WARNING", "kubesent.notify_retry", error=type(exc).__name__, detail=str(exc))
+        raise
+    except errors.PermanentError as exc:
+        audit.log_problem("ERROR", "kubesent.notify_rejected", error=type(exc).__name__, detail=str(exc))
+
+
+_approval: Any = None
+_approval_lock = threading.Lock()
+
+
+def _get_approval() -> Any:
+    """(approver, Slack signing secret), built on the first request."""
+    global _approval
+    if _approval is None:
+        with _approval_lock:
+            if _approval is None:
+                from kubesent import approval, wiring
+                from kubesent.notify import build
+                from kubesent.settings import NotifySettings, Settings
+
+                settings, notify_settings = Settings(), NotifySettings()
+                found = build.Secrets(notify_settings)
+                key = found.get(notify_settings.approval_key, notify_settings.approval_key_secret).encode()
+                approver = approval.Approver(settings, cluster=wiring.build_cluster(settings),
+                                             ledger=wiring.build_ledger(settings), key=key,
+                                             reporter=wiring.build_reporter(settings))
+                _approval = (approver, found.get(notify_settings.slack_signing_secret,
+                                                 notify_settings.slack_signing_secret_secret))
+    return _approval
+
+
+@functions_framework.http
+def kubesent_approve(request: Any) -> tuple[str, int, dict[str, str]]:
+    """Signed approval links (GET shows, POST decides) and Slack interactivity (``/slack``)."""
+    from kubesent import approval_http
+
+    approver, slack_secret = _get_approval()
+    try:
+        response = approval_http.handle(approver, method=request.method, path=request.path,
+                                        query=dict(request.args), headers=dict(request.headers),
+                                        body=request.get_data(cache=False), slack_signing_secret=slack_secret)
+    except errors.TransientError as exc:
+        audit.log_problem("WARNING", "kubesent.approval_retry", error=type(exc).__name__, detail=str(exc))
+        return "KubeSent could not reach the cluster or the ledger; try again in a minute", 503, {}
+    return response.body, response.status, {"Content-Type": response.content_type,
+                                             "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

@@ -21,6 +21,7 @@ resource "google_firestore_field" "ttl" {
     var.ledger_collection,
     "${var.ledger_collection}-workloads",
     "${var.ledger_collection}-breaker",
+    "${var.ledger_collection}-markers", # notification and approval markers (notify/, approval.py)
   ])
 
   project    = var.project_id

@@ -54,3 +54,13 @@ output "api_service_account" {
   description = "Email of the HTTP API's identity: the RBAC subject of a read-only role (pods, events, logs, owners)."
   value       = google_service_account.api.email
 }
+
+output "approval_url" {
+  description = "Public URL of kubesent_approve: the Slack app's interactivity request URL is this plus /slack. Empty when approval is off."
+  value       = var.approval_enabled ? google_cloudfunctions2_function.approve[0].service_config[0].uri : ""
+}
+
+output "approver_service_account" {
+  description = "Email of the approval endpoint's identity: the RBAC subject (a User) of its own namespace-scoped Role and admission binding."
+  value       = var.approval_enabled ? google_service_account.approver[0].email : ""
+}

@@ -194,3 +194,38 @@ variable "api_max_instances" {
   description = "Upper bound on HTTP API instances: each analysis may call Gemini, so this caps spend too."
   default     = 2
 }
+
+variable "notify_sinks" {
+  type        = set(string)
+  description = "Notification sinks to deploy (kubesent_notify on the report topic): webhook, slack_bot, slack_webhook, google_chat, teams, pagerduty. Empty: no notifier. Needs report_topic_enabled."
+  default     = []
+
+  validation {
+    condition     = length(setsubtract(var.notify_sinks, ["webhook", "slack_bot", "slack_webhook", "google_chat", "teams", "pagerduty"])) == 0
+    error_message = "notify_sinks takes webhook, slack_bot, slack_webhook, google_chat, teams and pagerduty only."
+  }
+}
+
+variable "webhook_url" {
+  type        = string
+  description = "The generic webhook's URL (its payloads are signed; the signing key is a secret). Used with notify_sinks = [\"webhook\"]."
+  default     = ""
+}
+
+variable "slack_channel" {
+  type        = string
+  description = "Slack channel id the bot posts in (notify_sinks = [\"slack_bot\"])."
+  default     = ""
+}
+
+variable "approval_enabled" {
+  type        = bool
+  description = "Deploy kubesent_approve: signed one-click approval links and Slack interactivity. It is reachable from the internet (chat services and browsers call it); every request must carry a valid signature."
+  default     = false
+}
+
+variable "approval_ttl_seconds" {
+  type        = number
+  description = "How long an approval link stays valid (KUBESENT_APPROVAL_TTL_SECONDS)."
+  default     = 21600
+}

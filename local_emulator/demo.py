@@ -17,9 +17,12 @@ only when every expected outcome was reached (or, against a cluster, when an inc
 from __future__ import annotations
 
 import argparse
+import os
 import signal
+import subprocess
 import sys
 import time
+from pathlib import Path
 from types import FrameType
 
 from local_emulator import auditlog, exporter_event, incidents, report
@@ -31,6 +34,8 @@ OUTCOME_TIMEOUT_SECONDS = 45.0
 # The sandbox's controller rolls out the patched template synchronously; the wait covers the
 # function's reply reaching the log after the write.
 RECOVERY_TIMEOUT_SECONDS = 10.0
+# Part two (a proposal approved over HTTP) starts its own sandbox: seconds, generous for a loaded machine.
+PEOPLE_TIMEOUT_SECONDS = 120.0
 # Against a real cluster: how long to wait for the exporter's events by default (Ctrl-C ends sooner).
 CLUSTER_WAIT_SECONDS = 600.0
 # The minikube exporter overlay publishes to host.minikube.internal:8085 (exporter-config/overlays/minikube).
@@ -83,6 +88,17 @@ def _outcome(stack: Stack, seeded: incidents.Seeded, record: auditlog.LogRecord 
                 f"{seeded.pod_name} is Terminating")
 
 
+def _people_in_the_loop() -> bool:
+    """Part two: a proposal's notification and its approval over HTTP (local_emulator/people_demo.py).
+
+    Its own process with ``functions/`` on the path, as the function's code runs."""
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root / "functions")}
+    result = subprocess.run([sys.executable, "-m", "local_emulator.people_demo"], cwd=root, env=env, check=False,
+                            timeout=PEOPLE_TIMEOUT_SECONDS)
+    return result.returncode == 0
+
+
 def run_sandbox() -> int:
     print(SANDBOX_BANNER, flush=True)
     started = time.monotonic()
@@ -117,7 +133,8 @@ def run_sandbox() -> int:
             print(f"  note: {len(merged)} function log line(s) hold more than one JSON object (concurrent "
                   "handlers' lines ran together)")
         print(report.summary(results, seconds=time.monotonic() - started, log_path=str(stack.function.log_path)))
-        return 0 if all(ok for _, ok in results) else EXIT_FAILED
+        people = _people_in_the_loop()
+        return 0 if all(ok for _, ok in results) and people else EXIT_FAILED
     except KeyboardInterrupt:
         print("\ninterrupted: stopping everything", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -38,7 +38,8 @@ OWNERS = {"kubernetes": {"kubesent/cluster/kube.py"}, "google.genai": {"kubesent
           "google.cloud.secretmanager": {"kubesent/secrets.py"}, "functions_framework": {"main.py"},
           "google.cloud.pubsub_v1": {"kubesent/reporting.py"},
           "google.cloud.monitoring": {"kubesent/metrics/cloud_monitoring.py"},
-          "google.cloud.monitoring_v3": {"kubesent/metrics/cloud_monitoring.py"}}
+          "google.cloud.monitoring_v3": {"kubesent/metrics/cloud_monitoring.py"},
+          "slack_sdk": {"kubesent/notify/slack.py"}}
 
 
 def test_each_outside_sdk_is_imported_by_exactly_one_module():

@@ -57,6 +57,18 @@ class ReadOnlyLedger:
     def history(self, key: IncidentKey) -> dict[str, ContainerHistory]:
         return (self._shared or self._local).history(key)
 
+    def stored_record(self, incident_id: str) -> dict[str, Any] | None:
+        return (self._shared or self._local).stored_record(incident_id)
+
+    def read_marker(self, name: str) -> dict[str, Any] | None:
+        return (self._shared or self._local).read_marker(name)
+
+    def write_marker(self, name: str, value: dict[str, Any], *, now: datetime, create_only: bool) -> bool:
+        return self._local.write_marker(name, value, now=now, create_only=create_only)  # never the shared one
+
+    def breaker_open(self, key: IncidentKey, *, now: datetime) -> bool:
+        return (self._shared or self._local).breaker_open(key, now=now)
+
     def complete(self, key: IncidentKey, record: dict[str, Any], *, now: datetime) -> None:
         self._local.complete(key, record, now=now)
 
@@ -68,8 +80,8 @@ class _PlanOnlyWriter(SafeWriter):
     """The safe write path's stand-in: the planned outcome is the answer; nothing is sent, not even a dry-run."""
 
     def write(self, incident: Incident, planned: Outcome, *, checks: policy.Checks, total_factor: float,
-              now: datetime) -> Outcome:
-        del incident, checks, total_factor, now
+              now: datetime, approver: str | None = None) -> Outcome:
+        del incident, checks, total_factor, now, approver
         return planned
 
 

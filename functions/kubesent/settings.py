@@ -188,3 +188,74 @@ class Settings(BaseSettings):
             keyed = self.gemini_api_key is not None or bool(self.gemini_api_key_secret)
             object.__setattr__(self, "llm", "gemini" if keyed or self.gemini_vertex else "none")
         return self
+
+
+class NotifySettings(BaseSettings):
+    """The notifier's and the approval endpoint's knobs (``kubesent_notify``, ``kubesent_approve``).
+
+    Every sink is off until its address is set. A secret (a webhook URL is one: whoever holds it can
+    post) comes from Secret Manager (``*_SECRET``: ``projects/P/secrets/S``) in the cloud, or from the
+    plain variable for local runs; the Secret Manager name wins when both are set.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="KUBESENT_", extra="ignore", frozen=True)
+
+    gcp_project: str = Field("", validation_alias="GOOGLE_CLOUD_PROJECT")
+    """The project whose Cloud Logging holds the audit lines: the incident link opens a query there."""
+    logging_console_url: str = "https://console.cloud.google.com/logs/query"
+    """The Logs Explorer; the incident link adds a query on the incident id."""
+    approval_url: str = ""
+    """The public URL of ``kubesent_approve``; empty: messages carry no Approve/Reject links."""
+    approval_key: SecretStr | None = None
+    """HMAC key of approval links (local runs); at least 32 random bytes."""
+    approval_key_secret: str = ""
+    """Secret Manager name of the approval key."""
+    approval_ttl_seconds: int = Field(6 * 3600, ge=60, le=7 * 86400)
+    """An approval link expires after this: a proposal older than a working day rests on old facts."""
+    notify_timeout_seconds: float = Field(5.0, gt=0)
+    """Per-request timeout to a sink; attempts × timeout stays well inside the function's deadline."""
+    notify_attempts: int = Field(3, ge=1, le=5)
+    """Tries per sink on a 5xx, 429 or timeout before the message is left to Pub/Sub's redelivery."""
+    notify_actions: Annotated[tuple[str, ...], NoDecode] = ("proposed", "escalated", "applied", "dry_run")
+    """The actions that reach people; ``ignored`` is noise."""
+
+    webhook_url: str = ""
+    """A generic webhook receiving signed JSON."""
+    webhook_signing_key: SecretStr | None = None
+    webhook_signing_key_secret: str = ""
+    """HMAC-SHA256 key of ``X-KubeSent-Signature`` (plain / Secret Manager name)."""
+
+    slack_webhook_url: SecretStr | None = None
+    slack_webhook_url_secret: str = ""
+    """A Slack incoming webhook: notices only (no threading, no interactive buttons)."""
+    slack_bot_token: SecretStr | None = None
+    slack_bot_token_secret: str = ""
+    """A Slack bot token (``chat:write``): one message per incident, updated in place as the incident moves."""
+    slack_channel: str = ""
+    """The channel id the bot posts in."""
+    slack_api_url: str = "https://slack.com/api/"
+    """Slack's Web API; tests point it at a local fake."""
+    slack_signing_secret: SecretStr | None = None
+    slack_signing_secret_secret: str = ""
+    """Verifies Slack's interactivity requests to ``kubesent_approve``."""
+
+    google_chat_webhook_url: SecretStr | None = None
+    google_chat_webhook_url_secret: str = ""
+    """A Google Chat space's incoming webhook."""
+    teams_webhook_url: SecretStr | None = None
+    teams_webhook_url_secret: str = ""
+    """A Microsoft Teams Workflows webhook ("When a Teams webhook request is received")."""
+    pagerduty_routing_key: SecretStr | None = None
+    pagerduty_routing_key_secret: str = ""
+    """A PagerDuty Events API v2 integration key: escalations page, healed incidents resolve."""
+    pagerduty_url: str = "https://events.pagerduty.com/v2/enqueue"
+    """The Events API v2 endpoint (a regional one, or a local fake)."""
+    secret_manager_endpoint: str = ""
+    """Secret Manager REST endpoint override for tests; empty means Google's."""
+
+    @field_validator("notify_actions", mode="before")
+    @classmethod
+    def _split_actions(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value

@@ -21,6 +21,8 @@ from kubesent.incident import Incident, Outcome
 from kubesent.ledger import Ledger, Remediation
 from kubesent.settings import Settings
 
+# Who approved the change, when a person did (the approval endpoint); the admission policy allows it.
+APPROVED_BY = "kubesent.dev/approved-by"
 # One retry after a 409: a workload that keeps changing is being edited by someone else right now.
 WRITE_ATTEMPTS = 2
 
@@ -32,8 +34,10 @@ class SafeWriter:
         self.ledger = ledger
 
     def write(self, incident: Incident, planned: Outcome, *, checks: policy.Checks, total_factor: float,
-              now: datetime) -> Outcome:
-        """Carry out a planned ``applied`` or ``dry_run``; the outcome says what really happened."""
+              now: datetime, approver: str | None = None) -> Outcome:
+        """Carry out a planned ``applied`` or ``dry_run``; the outcome says what really happened.
+
+        ``approver``: the person who approved a proposal (``approval``), recorded on the workload too."""
         diagnosis, patch = planned.diagnosis, planned.patch
         assert diagnosis is not None and patch is not None and planned.action in WRITING_ACTIONS
         evidence, key = incident.evidence, incident.key
@@ -43,7 +47,8 @@ class SafeWriter:
                 incident, planned, annotations=self._annotations(incident, diagnosis, planned, now),
                 total_factor=total_factor, now=now)
         body = {**patch, "metadata": {"resourceVersion": owner.resource_version,
-                                      "annotations": self._annotations(incident, diagnosis, planned, now)}}
+                                      "annotations": self._annotations(incident, diagnosis, planned, now)
+                                      | ({APPROVED_BY: approver} if approver else {})}}
         target = {"api_version": owner.api_version, "kind": owner.kind,
                   "namespace": owner.namespace or evidence.namespace, "name": owner.name}
         outcome = planned

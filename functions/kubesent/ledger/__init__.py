@@ -182,6 +182,22 @@ class Ledger(Protocol):
         """Drop a claim after a transient failure so the redelivery can take it at once."""
         ...
 
+    def stored_record(self, incident_id: str) -> dict[str, Any] | None:
+        """The audit record ``complete`` stored for this incident id, or None (unknown or expired)."""
+        ...
+
+    def read_marker(self, name: str) -> dict[str, Any] | None:
+        """A small named marker (notification sent, approval used), or None."""
+        ...
+
+    def write_marker(self, name: str, value: dict[str, Any], *, now: datetime, create_only: bool) -> bool:
+        """Store a marker (with the ledger's TTL). ``create_only``: only if absent; False when it already was."""
+        ...
+
+    def breaker_open(self, key: IncidentKey, *, now: datetime) -> bool:
+        """Whether the circuit breaker holds the key's namespace or cluster now (a read: nothing is counted)."""
+        ...
+
 
 # ---- Shared judgement: pure functions both implementations call, so their verdicts cannot drift.
 

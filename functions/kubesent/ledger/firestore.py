@@ -298,6 +298,45 @@ class FirestoreLedger:
         return {"status": stored.get("status"), "record": json.loads(text) if text else None,
                 "expireAt": stored.get("expireAt")}
 
+    # ---- markers and stored records (notifications, approvals)
+
+    def stored_record(self, incident_id: str) -> dict[str, Any] | None:
+        with _wrapped("read a stored record"):
+            snapshot = self._doc("", incident_id).get(**self._calls())
+        text = _field(snapshot, "record_json")
+        return json.loads(text) if text else None
+
+    def read_marker(self, name: str) -> dict[str, Any] | None:
+        with _wrapped("read a marker"):
+            snapshot = self._doc("-markers", _marker_id(name)).get(**self._calls())
+        text = _field(snapshot, "value_json")
+        return json.loads(text) if text else None
+
+    def write_marker(self, name: str, value: dict[str, Any], *, now: datetime, create_only: bool) -> bool:
+        from google.api_core import exceptions
+        token = uuid.uuid4().hex
+        data = {"name": name, "value_json": json.dumps(value, sort_keys=True, default=str),
+                "expireAt": self._expire_at(as_utc(now)), "token": token}
+        ref = self._doc("-markers", _marker_id(name))
+        with _wrapped("write a marker"):
+            if not create_only:
+                ref.set(data, **self._calls())
+                return True
+            try:
+                ref.create(data, **self._calls())
+            except exceptions.AlreadyExists:
+                # A create retried after a lost reply finds its own write: that is still a win.
+                return bool(_field(ref.get(**self._calls()), "token") == token)
+        return True
+
+
+    def breaker_open(self, key: ledger.IncidentKey, *, now: datetime) -> bool:
+        now = as_utc(now)
+        refs = [self._doc("-breaker", f"trip-{scope}") for scope in ledger.breaker_scopes(key)]
+        with _wrapped("read the circuit breaker"):
+            snapshots = list(self._firestore().get_all(refs, **self._calls()))
+        return any((_field(snapshot, "open_until") or now) > now for snapshot in snapshots)
+
 
 @contextmanager
 def _wrapped(doing: str) -> Iterator[None]:
@@ -368,3 +407,8 @@ def _remediation_from(stored: dict[str, Any] | None) -> ledger.Remediation | Non
         patch=json.loads(stored["patch_json"]), total_factor=float(stored["total_factor"]),
         ineffective=bool(stored.get("ineffective", False)), container=str(stored.get("container") or ""))
 
+
+def _marker_id(name: str) -> str:
+    """A document-id-safe id for a marker name (names hold ``/``)."""
+    import hashlib
+    return hashlib.sha256(name.encode()).hexdigest()[:40]

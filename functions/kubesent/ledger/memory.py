@@ -145,3 +145,31 @@ class MemoryLedger:
     def _expire_at(self, now: datetime) -> datetime:
         return now + timedelta(days=self.settings.ttl_days)
 
+    # ---- markers and stored records (notifications, approvals)
+
+    def stored_record(self, incident_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            claim = self._claims.get(incident_id)
+            return copy.deepcopy(claim.record) if claim is not None and claim.record is not None else None
+
+    def read_marker(self, name: str) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._marker_store().get(name)
+            return copy.deepcopy(found) if found is not None else None
+
+    def write_marker(self, name: str, value: dict[str, Any], *, now: datetime, create_only: bool) -> bool:
+        with self._lock:
+            markers = self._marker_store()
+            if create_only and name in markers:
+                return False
+            markers[name] = copy.deepcopy(value)
+            return True
+
+    def breaker_open(self, key: ledger.IncidentKey, *, now: datetime) -> bool:
+        now = as_utc(now)
+        with self._lock:
+            return any(self._trips.get(scope, now) > now for scope in ledger.breaker_scopes(key))
+
+    def _marker_store(self) -> dict[str, dict[str, Any]]:
+        # Created on first use (not in __init__) so this addition stays apart from the claim logic.
+        return self.__dict__.setdefault("_markers", {})  # type: ignore[no-any-return]
