@@ -95,10 +95,15 @@ def _burst(stack: Any, bundle: dict[str, Any], deployment: str) -> dict[str, Any
     actions: dict[str, int] = {}
     for line in lines:
         actions[line.action] = actions.get(line.action, 0) + 1
+    duplicates = [r for r in lines if r.action == "ignored" and str(r.fields.get("reason", "")).startswith("duplicate")]
     progress = ", ".join(f"{share}% at {at:.1f} s" for share, at in sorted(marks.items()))
     return {"events_per_s": len(lines) / elapsed, "seconds": elapsed, "progress": progress or "none",
             "publish_s": published, "lines": len(lines),
-            "writes": len(writes), "retries": len(retries), "actions": actions,
+            "writes": len(writes), "retries": len(retries), "actions": actions, "duplicates": len(duplicates),
+            # What the duplicates cost, from their own audit lines: Kubernetes API calls and ledger protocol calls
+            # (each counted per thread by the function, whatever the backend does inside one call).
+            "duplicate_api_calls": sum(int(r.fields.get("api_calls") or 0) for r in duplicates),
+            "duplicate_ledger_ops": sum(int(r.fields.get("ledger_ops") or 0) for r in duplicates),
             "handler_ms_p50": median([float(r.fields.get("duration_ms") or 0) for r in lines]) if lines else None}
 
 
@@ -168,7 +173,26 @@ def run() -> list[Figure]:
             dead = stack.admin.pull_dead_letters(DEAD_LETTER_SUBSCRIPTION)
     server = (f"functions-framework 3.10 under gunicorn: 1 worker, gthread, {threads} threads "
               "(THREADS or cpu_count*4)")
+    bursts = (rules, model)
+    duplicates = sum(b["duplicates"] for b in bursts)
+    slower = min(rules["events_per_s"], model["events_per_s"])
+    both = f"both bursts: {duplicates} duplicate events of {2 * EVENTS}"
     return [
+        Figure("burst: Kubernetes API calls per duplicate event", sum(b["duplicate_api_calls"] for b in bursts)
+               / max(duplicates, 1), "calls", None, "", "<= 0.1", f"{both}; from their audit lines",
+               key="burst.api_calls_per_duplicate"),
+        Figure("burst: ledger operations per duplicate event", sum(b["duplicate_ledger_ops"] for b in bursts)
+               / max(duplicates, 1), "ops", None, "", "<= 0.1",
+               f"{both}; ledger protocol calls (admit, count_duplicates, ...) from their audit lines",
+               key="burst.ledger_ops_per_duplicate"),
+        Figure("burst: throughput against the no-op endpoint", slower, "events/s", ceiling,
+               "emulator push to a no-op endpoint", ">= 0.5",
+               f"the slower burst (rules {rules['events_per_s']:.0f}, model {model['events_per_s']:.0f} events/s)",
+               key="burst.throughput_ratio"),
+        Figure("burst: Kubernetes writes, both bursts", float(rules["writes"] + model["writes"]), "writes", None, "",
+               "== 1", "the rules path's one patch; the model path proposes", key="burst.writes"),
+        Figure("burst: model calls, both bursts", float(rules_model_calls + model_calls), "calls", None, "", "<= 1",
+               "FakeGemini request count", key="burst.model_calls"),
         Figure("burst, rules path: events/s to all acknowledged", rules["events_per_s"], "events/s", ceiling,
                "emulator push to a no-op endpoint", "",
                f"{rules['lines']}/{EVENTS} events / {PODS} pods of one Deployment acknowledged in "
