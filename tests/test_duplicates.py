@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import threading
 from datetime import datetime
 from types import SimpleNamespace
@@ -282,3 +283,14 @@ def test_concurrent_repeats_are_all_answered_and_counted(sandbox, make_pipeline,
 
     assert len(results) == 200 and all(r.api_calls == 0 and r.action == "ignored" for r in results)
     assert ledger.audit(_claim_key(ledger, first.incident_id))["duplicates"] == 201
+
+
+def test_replay_judges_every_bundle_afresh_even_the_same_one_twice():
+    from kubesent import replay
+    from kubesent.settings import Settings
+
+    line = json.dumps(load_scenario("oom-memory-hog")[0]) + "\n"
+    first, second = replay.replay_audit([line, line], settings=Settings(ledger="memory", llm="none"))
+
+    assert first["action"] == second["action"] == "dry_run"
+    assert first["api_calls"] == second["api_calls"] > 0, "a fresh pipeline per bundle: nothing from memory"
