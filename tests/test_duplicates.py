@@ -294,3 +294,19 @@ def test_replay_judges_every_bundle_afresh_even_the_same_one_twice():
 
     assert first["action"] == second["action"] == "dry_run"
     assert first["api_calls"] == second["api_calls"] > 0, "a fresh pipeline per bundle: nothing from memory"
+
+
+def test_a_pod_the_named_controller_did_not_name_goes_the_whole_way(sandbox, make_pipeline, now):
+    """A new ReplicaSet's pod whose event still names the old ReplicaSet (stale references) is no repeat."""
+    bundle, payload = _oom(sandbox, now)
+    stale = _sibling(sandbox, bundle, payload, index=3)
+    renamed = copy.deepcopy(next(o for o in bundle["objects"] if o["kind"] == "Pod"))
+    renamed["metadata"].update(name="memory-hog-6b7c9d8f5-abcde", uid=stale["involvedObject"]["uid"])
+    sandbox.load_objects([renamed])
+    stale["involvedObject"]["name"] = "memory-hog-6b7c9d8f5-abcde"
+    pipeline = make_pipeline()
+    pipeline.handle(events.parse_event(payload))
+
+    record = pipeline.handle(events.parse_event(stale))
+
+    assert record.api_calls > 0 and "from memory" not in record.reason

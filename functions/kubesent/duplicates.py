@@ -45,12 +45,15 @@ def event_keys(event: events.PodEvent, *, cluster: str) -> tuple[EventKey, ...]:
     container = event.container or ""
     keys: list[EventKey] = [("pod", cluster, uid, event.reason, container)]
     owner = _controller(event)
-    if owner is not None:
+    if owner is not None and event.involved_object.name.startswith(f"{owner.name}-"):
         keys.append(("owner", cluster, event.namespace, owner.kind, owner.name, owner.uid, event.reason, container))
     return tuple(keys)
 
 
 def _controller(event: events.PodEvent) -> events.OwnerReference | None:
+    """The controller the event says owns its pod. Controllers name their pods ``<owner name>-<suffix>``
+    (generateName), so ``event_keys`` uses it only for a pod so named: an event whose references are stale (a
+    new ReplicaSet's pod still naming the old one) must not be taken for the old incident's repeat."""
     for ref in event.involved_object.owner_references or []:
         if ref.controller and ref.kind and ref.name and ref.uid:
             return ref
