@@ -156,6 +156,8 @@ resource "google_cloudfunctions2_function" "kubesent" {
       # where any crash dump or debug print can leak it.
       KUBESENT_GEMINI_API_KEY_SECRET = var.gemini_mode == "api_key" ? "${google_secret_manager_secret.gemini.id}/versions/latest" : ""
       KUBESENT_REPORT_TOPIC          = var.report_topic_enabled ? google_pubsub_topic.reports[0].id : ""
+      KUBESENT_MODEL_CALLS_PER_HOUR  = tostring(var.model_calls_per_hour)
+      KUBESENT_MODEL_CALLS_PER_DAY   = tostring(var.model_calls_per_day)
     }
   }
 

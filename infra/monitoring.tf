@@ -129,3 +129,60 @@ resource "google_monitoring_alert_policy" "escalations" {
     }
   }
 }
+
+# The shared model budget (KUBESENT_MODEL_CALLS_PER_HOUR / _PER_DAY): every incident the rules could not decide
+# and the budget refused is an escalation whose reason starts "model budget exhausted".
+resource "google_logging_metric" "model_budget_exhausted" {
+  project     = var.project_id
+  name        = "${var.function_name}-model-budget-exhausted"
+  description = "Incidents escalated because the shared model budget of the hour or the day was used up."
+  filter      = "${local.audit_filter} AND jsonPayload.reason:\"model budget exhausted\""
+
+  metric_descriptor {
+    metric_kind  = "DELTA"
+    value_type   = "INT64"
+    unit         = "1"
+    display_name = "KubeSent model budget exhausted"
+
+    labels {
+      key         = "window"
+      value_type  = "STRING"
+      description = "hour or day: the window that refused the call"
+    }
+  }
+
+  label_extractors = {
+    window = "EXTRACT(jsonPayload.model_budget.exhausted)"
+  }
+}
+
+resource "google_monitoring_alert_policy" "model_budget_exhausted" {
+  project               = var.project_id
+  display_name          = "KubeSent: model budget exhausted"
+  combiner              = "OR"
+  notification_channels = var.notification_channels
+  user_labels           = var.labels
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "KubeSent used the model calls KUBESENT_MODEL_CALLS_PER_HOUR or KUBESENT_MODEL_CALLS_PER_DAY allow; until the window ends, failures the rules cannot decide are escalated without a diagnosis. Look for a storm of distinct incidents (the audit lines with reason \"model budget exhausted\") before raising the limit."
+  }
+
+  conditions {
+    display_name = "Incidents refused a model call in the last 5 minutes"
+    condition_threshold {
+      filter          = "resource.type=\"cloud_run_revision\" AND metric.type=\"logging.googleapis.com/user/${google_logging_metric.model_budget_exhausted.name}\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+      aggregations {
+        alignment_period   = "300s"
+        per_series_aligner = "ALIGN_SUM"
+      }
+    }
+  }
+
+  alert_strategy {
+    auto_close = "3600s"
+  }
+}

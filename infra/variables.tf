@@ -125,6 +125,28 @@ variable "ledger_ttl_days" {
   default     = 30
 }
 
+variable "model_calls_per_hour" {
+  type        = number
+  description = "KUBESENT_MODEL_CALLS_PER_HOUR: model calls all instances may make per UTC hour; past it, what the rules cannot decide escalates."
+  default     = 50
+
+  validation {
+    condition     = var.model_calls_per_hour >= 0 && floor(var.model_calls_per_hour) == var.model_calls_per_hour
+    error_message = "model_calls_per_hour must be a whole number, 0 or more."
+  }
+}
+
+variable "model_calls_per_day" {
+  type        = number
+  description = "KUBESENT_MODEL_CALLS_PER_DAY: model calls all instances may make per UTC day."
+  default     = 300
+
+  validation {
+    condition     = var.model_calls_per_day >= 0 && floor(var.model_calls_per_day) == var.model_calls_per_day
+    error_message = "model_calls_per_day must be a whole number, 0 or more."
+  }
+}
+
 variable "max_instances" {
   type        = number
   description = "Upper bound on function instances: caps the blast radius of an event storm and Gemini spend."

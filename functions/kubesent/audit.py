@@ -53,7 +53,11 @@ class AuditRecord(BaseModel):
     dry_run_result: str | None = None
     owner_chain: list[str] = []
     model: dict[str, Any] | None = None
+    model_budget: dict[str, Any] | None = None
+    """When a model call was considered: ``{"hour": "used/limit", "day": "used/limit", "exhausted", ...}``."""
     api_calls: int = 0
+    ledger_ops: int = 0
+    """Ledger protocol calls this event made (a duplicate answered from memory makes none)."""
     duration_ms: int = 0
 
     def log_line(self) -> str:

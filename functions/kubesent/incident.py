@@ -44,6 +44,8 @@ class Outcome:
     patch: dict[str, Any] | None = None
     previous: dict[str, Any] | None = None
     dry_run_result: str | None = None
+    model_budget: dict[str, Any] | None = None
+    """The shared model budget as this incident found it, when a model call was considered."""
 
 
 def record(incident: Incident | None, outcome: Outcome) -> AuditRecord:
@@ -62,7 +64,7 @@ def record(incident: Incident | None, outcome: Outcome) -> AuditRecord:
                    "evidence": list(diagnosis.evidence), "diagnosed_by": diagnosis.source,
                    "model": _report(outcome.report)}
     return AuditRecord(action=outcome.action, reason=outcome.reason, patch=outcome.patch, previous=outcome.previous,
-                       dry_run_result=outcome.dry_run_result, **fields)
+                       dry_run_result=outcome.dry_run_result, model_budget=outcome.model_budget, **fields)
 
 
 def event_summary(event: PodEvent) -> dict[str, str]:

@@ -21,7 +21,7 @@ from kubesent.cluster.api import Cluster
 from kubesent.cluster.memory import MemoryCluster
 from kubesent.diagnosis.base import Diagnoser
 from kubesent.incident import Incident, Outcome
-from kubesent.ledger import Admission, ContainerHistory, IncidentKey, Ledger, Remediation
+from kubesent.ledger import Admission, ContainerHistory, IncidentKey, Ledger, Remediation, budget
 from kubesent.ledger.memory import MemoryLedger
 from kubesent.pipeline import Pipeline, utcnow
 from kubesent.settings import Settings
@@ -68,6 +68,13 @@ class ReadOnlyLedger:
 
     def breaker_open(self, key: IncidentKey, *, now: datetime) -> bool:
         return (self._shared or self._local).breaker_open(key, now=now)
+
+    def count_duplicates(self, key: IncidentKey, count: int, *, now: datetime) -> None:
+        self._local.count_duplicates(key, count, now=now)  # an analysis claims nothing, counts nothing shared
+
+    def take_model_call(self, *, now: datetime, limits: budget.Limits) -> budget.Grant:
+        # The model budget is shared: an on-demand analysis pays from it like an event does.
+        return (self._shared or self._local).take_model_call(now=now, limits=limits)
 
     def complete(self, key: IncidentKey, record: dict[str, Any], *, now: datetime) -> None:
         self._local.complete(key, record, now=now)

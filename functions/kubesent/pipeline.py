@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
-from kubesent import errors, events, incident, policy, quantity, remedies
+from kubesent import duplicates, errors, events, incident, policy, quantity, remedies
 from kubesent.audit import WRITING_ACTIONS, AuditRecord
 from kubesent.cluster.api import Cluster
-from kubesent.diagnosis.base import Diagnoser, ModelReport
+from kubesent.diagnosis.base import Diagnoser, ModelReport, NullDiagnoser
 from kubesent.diagnosis.context import RuleContext
 from kubesent.diagnosis.rules import registry
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis, RemedyKind
 from kubesent.evidence import annotation, corroborate, gather
 from kubesent.evidence.model import Evidence
 from kubesent.incident import Incident, Outcome
-from kubesent.ledger import IncidentKey, Ledger, Verdict
+from kubesent.ledger import IncidentKey, Ledger, Verdict, budget
+from kubesent.ledger.metered import MeteredLedger
 from kubesent.metrics import MemoryMetrics
 from kubesent.settings import Settings
 from kubesent.write import SafeWriter
@@ -38,13 +41,18 @@ def utcnow() -> datetime:
 
 class Pipeline:
     def __init__(self, settings: Settings, *, cluster: Cluster, ledger: Ledger, diagnoser: Diagnoser,
-                 clock: Callable[[], datetime] = utcnow, memory_metrics: MemoryMetrics | None = None) -> None:
+                 clock: Callable[[], datetime] = utcnow, memory_metrics: MemoryMetrics | None = None,
+                 fast_path: duplicates.FastPath | None = None) -> None:
         self.settings = settings
         self.cluster = cluster
-        self.ledger = ledger
+        self.ledger = ledger if isinstance(ledger, MeteredLedger) else MeteredLedger(ledger)
         self.diagnoser = diagnoser
         self.clock = clock
         self.memory_metrics = memory_metrics
+        # One per pipeline, so one per instance; replay builds a pipeline per bundle, so it never answers from here.
+        self.fast_path = fast_path or duplicates.FastPath(
+            ttl_seconds=settings.duplicate_ttl_seconds, max_entries=settings.duplicate_cache_entries,
+            flush_seconds=settings.duplicate_flush_seconds)
 
     @property
     def writer(self) -> SafeWriter:
@@ -54,16 +62,23 @@ class Pipeline:
     def handle(self, event: events.PodEvent, *, now: datetime | None = None) -> AuditRecord:
         started = time.monotonic()
         now = now or self.clock()
-        calls_before = getattr(self.cluster, "calls", 0)
+        calls_before, ledger_before = getattr(self.cluster, "calls", 0), self.ledger.calls
         record = self._handle(event, now)
         return record.model_copy(update={
             "event": incident.event_summary(event), "api_calls": getattr(self.cluster, "calls", 0) - calls_before,
-            "duration_ms": int((time.monotonic() - started) * 1000)})
+            "ledger_ops": self.ledger.calls - ledger_before, "duration_ms": int((time.monotonic() - started) * 1000)})
 
     def _handle(self, event: events.PodEvent, now: datetime) -> AuditRecord:
         why_not = self._why_not_read(event, now)
         if why_not is not None:
             return incident.record(None, Outcome("ignored", why_not))
+        hit = self.fast_path.answer(event, cluster=self.settings.cluster_name)
+        if hit is not None:
+            self._count_duplicates(hit.incident.key, hit.flush, now)
+            record = incident.record(hit.incident, Outcome("ignored", hit.reason))
+            # The incident's chain starts at the pod that opened it; this event is about its own pod.
+            return record.model_copy(update={"owner_chain": [f"Pod/{event.involved_object.name}",
+                                                             *record.owner_chain[1:]]})
         try:
             # The configured name, not the event's: a forged clusterName would mint fresh incident keys
             # and slip past deduplication, cooldowns and the breaker.
@@ -76,14 +91,33 @@ class Pipeline:
         key = _incident_key(evidence)
         admitted = Incident(evidence=evidence, key=key, admission=self.ledger.admit(key, now=now))
         if admitted.admission.verdict is Verdict.DUPLICATE:
+            flush = self.fast_path.joined(event, admitted, cluster=self.settings.cluster_name,
+                                          settled=admitted.admission.settled)
+            self._count_duplicates(key, flush, now)
             return incident.record(admitted, Outcome("ignored", f"duplicate: {admitted.admission.reason}"))
+        self.fast_path.claimed(event, admitted, cluster=self.settings.cluster_name)
         try:
-            record = incident.record(admitted, self._judge(admitted, now))
-        except errors.TransientError:
-            self.ledger.release(key)
+            try:
+                record = incident.record(admitted, self._judge(admitted, now))
+            except errors.TransientError:
+                self.ledger.release(key)
+                raise
+            self.ledger.complete(key, record.model_dump(mode="json"), now=now)
+        except BaseException:
+            self.fast_path.forget(key)  # released, or not completed: the redelivery must reach the ledger
             raise
-        self.ledger.complete(key, record.model_dump(mode="json"), now=now)
+        self.fast_path.completed(key)
         return record
+
+    def _count_duplicates(self, key: IncidentKey, count: int, now: datetime) -> None:
+        """Add the duplicates answered since the last flush to the incident's counter: best effort, never retried
+        through Pub/Sub (the event itself is handled; each audit line already records it)."""
+        if not count:
+            return
+        try:
+            self.ledger.count_duplicates(key, count, now=now)
+        except errors.LedgerUnavailable:
+            self.fast_path.restore(key, count)
 
     def _why_not_read(self, event: events.PodEvent, now: datetime) -> str | None:
         """Why the event is ignored before anything is read, or None."""
@@ -118,8 +152,9 @@ class Pipeline:
             return Outcome("escalated", f"KubeSent cannot read the pod's events or logs: {exc}")
         admitted = Incident(evidence=evidence, key=admitted.key, admission=admitted.admission)
         try:
-            diagnosis, report = self._diagnose(evidence, admitted.key, now)
-            return self._decide(admitted, diagnosis, report, now)
+            diagnosis, report, model_budget = self._diagnose(evidence, admitted.key, now)
+            outcome = self._decide(admitted, diagnosis, report, now)
+            return replace(outcome, model_budget=model_budget) if model_budget is not None else outcome
         except quantity.QuantityError as exc:
             # A malformed quantity in a template or an annotation is a fact for a person, not a crash that
             # Pub/Sub would retry into the dead-letter topic.
@@ -152,7 +187,8 @@ class Pipeline:
             return self.writer.write(admitted, planned, checks=checks, total_factor=total, now=now)
         return planned
 
-    def _diagnose(self, evidence: Evidence, key: IncidentKey, now: datetime) -> tuple[Diagnosis, ModelReport | None]:
+    def _diagnose(self, evidence: Evidence, key: IncidentKey,
+                  now: datetime) -> tuple[Diagnosis, ModelReport | None, dict[str, Any] | None]:
         history = self.ledger.history(key)
         context = RuleContext(
             memory_ceiling_bytes=quantity.parse_bytes(self.settings.memory_ceiling),
@@ -166,18 +202,32 @@ class Pipeline:
                                     if h.original.get("memory_limit")})
         found = registry.diagnose(evidence, context) if self.settings.rules == "on" else None
         if found is not None:
-            return found, None
+            return found, None, None
         occurred = evidence.event.occurred_at or now
         fresh = (now - occurred).total_seconds() < self.settings.max_event_age_seconds * FRESH_SHARE_OF_MAX_AGE
         cached = self.ledger.cached_diagnosis(key)
+        grant = self._take_model_call(now) if cached is None else None
+        if grant is not None and not grant.allowed:
+            return Diagnosis(category=evidence.category, remedy=ESCALATE, confidence=0, source="none",
+                             root_cause=grant.reason()), None, grant.audit()
+        model_budget = grant.audit() if grant is not None else None
         try:
             outcome = self.diagnoser.diagnose(evidence, cached=cached, fresh=fresh)
         except (errors.ConfigurationError, errors.SecretUnavailable) as exc:
-            return Diagnosis(category=evidence.category, remedy=ESCALATE, confidence=0, source="none",
-                             root_cause=f"diagnosis unavailable: the model is misconfigured ({exc})"), None
+            unavailable = Diagnosis(category=evidence.category, remedy=ESCALATE, confidence=0, source="none",
+                                    root_cause=f"diagnosis unavailable: the model is misconfigured ({exc})")
+            return unavailable, None, model_budget
         if outcome.to_cache is not None and cached is None:
             self.ledger.store_diagnosis(key, outcome.to_cache, now=now)
-        return outcome.diagnosis, outcome.report
+        return outcome.diagnosis, outcome.report, model_budget
+
+    def _take_model_call(self, now: datetime) -> budget.Grant | None:
+        """One call from the budget all instances share; None when no model is configured (nothing to count).
+        A cached diagnosis never gets here: it costs no call."""
+        if isinstance(self.diagnoser, NullDiagnoser):
+            return None
+        return self.ledger.take_model_call(now=now, limits=budget.Limits(
+            per_hour=self.settings.model_calls_per_hour, per_day=self.settings.model_calls_per_day))
 
 
 def _incident_key(evidence: Evidence) -> IncidentKey:

@@ -1,16 +1,20 @@
 """Optional fan-out of audit records to a Pub/Sub topic (``KUBESENT_REPORT_TOPIC``), for chat-ops,
-ticketing or a dashboard subscribed to it. The only importer of ``google.cloud.pubsub_v1``, loaded
-on the first record. A failed report is logged, never raised: the incident itself is already handled
-and recorded, and retrying the whole event for a notification would repeat nothing useful.
+ticketing or a dashboard subscribed to it, and the one notice per exhausted model-budget window.
+The only importer of ``google.cloud.pubsub_v1``, loaded on the first record. A failed report is
+logged, never raised: the incident itself is already handled and recorded, and retrying the whole
+event for a notification would repeat nothing useful.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
 from kubesent import audit, errors
 
+# The log line and report message of a model-budget window's first refusal (one per window, all instances).
+BUDGET_MESSAGE = "kubesent.model_budget_exhausted"
 # Reports are small JSON documents; waiting longer than this for the publish would eat the function's deadline.
 PUBLISH_TIMEOUT_SECONDS = 10.0
 
@@ -34,16 +38,37 @@ class TopicReporter:
             return self._publisher
 
     def report(self, record: audit.AuditRecord) -> None:
+        """Publish the record; and, when it is the first refusal of a model-budget window (the ledger's marker
+        makes that one record across all instances), one budget notice beside it."""
+        self._publish(record.model_dump_json().encode(), action=record.action)
+        notice = budget_notice(record)
+        if notice is not None:
+            audit.log_problem("WARNING", BUDGET_MESSAGE, **notice)
+            self._publish(json.dumps({"message": BUDGET_MESSAGE, **notice}).encode(), action="escalated",
+                          kind="model_budget")
+
+    def _publish(self, data: bytes, **attributes: str) -> None:
         try:
-            future = self._client().publish(self.topic, record.model_dump_json().encode(), action=record.action)
+            future = self._client().publish(self.topic, data, **attributes)
             future.result(timeout=PUBLISH_TIMEOUT_SECONDS)
         except Exception as exc:  # noqa: BLE001 - any SDK or transport failure: log it, keep the incident
             audit.log_problem("WARNING", "kubesent.report_failed", topic=self.topic, error=type(exc).__name__,
                               detail=errors.truncate(str(exc)))
 
 
+def budget_notice(record: audit.AuditRecord) -> dict[str, Any] | None:
+    """The one notice of an exhausted model-budget window, if this record carries it."""
+    budget = record.model_budget or {}
+    if not budget.get("notify") or not budget.get("exhausted"):
+        return None
+    return {"window": budget["exhausted"], "window_id": budget.get("window"), "hour": budget.get("hour"),
+            "day": budget.get("day"), "incident": record.incident, "reason": record.reason}
+
+
 class NullReporter:
-    """No report topic configured."""
+    """No report topic configured: the budget notice is still logged once, for the alert."""
 
     def report(self, record: audit.AuditRecord) -> None:
-        del record
+        notice = budget_notice(record)
+        if notice is not None:
+            audit.log_problem("WARNING", BUDGET_MESSAGE, **notice)

@@ -117,6 +117,14 @@ class Settings(BaseSettings):
     """Attempts on 429/5xx/timeout before giving up (raise if fresh, else escalate)."""
     prompt_log_chars: int = Field(8000, ge=500)
     """Token budget for logs in the prompt (~2k tokens)."""
+    model_calls_per_hour: int = Field(50, ge=0)
+    """Model calls allowed per UTC hour across all instances (the ledger counts them). One incident costs at
+    most one call and rules decide most (97 % of the corpus), so 50 lets a bad rollout across many workloads be
+    diagnosed while stopping a runaway loop within the hour. Past it, what only the model could decide escalates."""
+    model_calls_per_day: int = Field(300, ge=0)
+    """Model calls allowed per UTC day across all instances: at ~2k prompt tokens a call, Flash costs well under
+    a dollar a day at this cap, and it stops the failure seen elsewhere (3,100 calls a day for a few results)
+    at a tenth of that."""
     secret_manager_endpoint: str = ""
     """Secret Manager REST endpoint override for tests; empty means Google's."""
 
@@ -146,6 +154,17 @@ class Settings(BaseSettings):
     everyone; it holds its own namespace."""
     breaker_window_seconds: int = Field(300, ge=10)
     """Window of the circuit breaker."""
+
+    # --- storms -----------------------------------------------------------------------------------
+    duplicate_ttl_seconds: int = Field(60, ge=0)
+    """How long an instance answers repeats of a decided incident's events from memory, without a cluster read
+    or a ledger call. Short: it only has to outlast a storm's burst, and a pod whose failure changes under the
+    same event reason is looked at again after it. 0 turns the fast path off."""
+    duplicate_cache_entries: int = Field(10000, ge=1)
+    """Event keys the fast path remembers per instance (LRU); ~200 bytes each, so about 2 MB at most."""
+    duplicate_flush_seconds: int = Field(30, ge=1)
+    """Duplicates answered in memory are added to the incident's ``duplicates`` counter in the ledger at most
+    once per incident and this interval: one write per storm and interval instead of one per event."""
 
     # --- reporting --------------------------------------------------------------------------------
     report_topic: str = ""

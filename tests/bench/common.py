@@ -33,6 +33,9 @@ class Figure:
     goal: str = ""
     note: str = ""
     ratio: float | None = None
+    key: str = ""
+    """``section.name`` for a figure outside checks read from ``bench-results.json`` (DESIGN.md, Benchmarks);
+    its ratio if it has a baseline, else its value."""
 
     def __post_init__(self) -> None:
         if self.ratio is None and self.value is not None and self.baseline:

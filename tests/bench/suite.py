@@ -94,6 +94,17 @@ def render(header: dict[str, object], figures: list[Figure]) -> str:
     return "\n".join(lines)
 
 
+def keyed(figures: list[Figure]) -> dict[str, dict[str, float | None]]:
+    """The figures with a contract key, as ``{"burst": {"writes": 1.0, ...}}``: a ratio where there is a
+    baseline, else the value."""
+    sections: dict[str, dict[str, float | None]] = {}
+    for figure in figures:
+        if figure.key:
+            section, name = figure.key.split(".", 1)
+            sections.setdefault(section, {})[name] = figure.ratio if figure.baseline else figure.value
+    return sections
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.suite", description=__doc__.split("\n")[0])
     parser.add_argument("--json", help="also write the rows here")
@@ -124,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     print(render(header, figures))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump({"header": header, "figures": [f.as_dict() for f in figures]}, handle, indent=2)
+            json.dump({"header": header, "figures": [f.as_dict() for f in figures], **keyed(figures)}, handle,
+                      indent=2)
             handle.write("\n")
     return 0
 

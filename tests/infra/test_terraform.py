@@ -198,6 +198,15 @@ def test_source_bucket_is_locked_down(terraform: Terraform) -> None:
     assert block(bucket["versioning"])["enabled"] is True
 
 
+def test_an_exhausted_model_budget_is_counted_and_alerts(terraform: Terraform) -> None:
+    metric = terraform.of_type("google_logging_metric")["model_budget_exhausted"]
+    assert "model budget exhausted" in unquote(metric["filter"])
+    assert "local.audit_filter" in unquote(metric["filter"]), "only the function's audit lines"
+    assert "model_budget.exhausted" in str(metric["label_extractors"])
+    alert = terraform.of_type("google_monitoring_alert_policy")["model_budget_exhausted"]
+    assert "google_logging_metric.model_budget_exhausted.name" in str(alert)
+
+
 def test_monitoring_counts_audit_lines_and_alerts_on_dead_letters_and_escalations(terraform: Terraform) -> None:
     metrics = terraform.of_type("google_logging_metric")
     assert {"incidents", "remediations_applied", "escalations"} <= set(metrics)

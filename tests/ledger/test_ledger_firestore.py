@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from kubesent import errors, ledger
+from kubesent.ledger import budget
 from kubesent.ledger.firestore import FirestoreLedger
 from local_emulator import gcloud_emulators
 
@@ -37,7 +38,9 @@ def test_every_method_raises_ledger_unavailable_quickly_when_nothing_listens(mon
     key = incident()
     calls: list[Callable[[], object]] = [lambda: store.admit(key, now=T0), lambda: store.cached_diagnosis(key),
              lambda: store.store_diagnosis(key, {}, now=T0), lambda: store.last_remediation(key),
-             lambda: store.complete(key, {}, now=T0), lambda: store.release(key)]
+             lambda: store.complete(key, {}, now=T0), lambda: store.release(key),
+             lambda: store.count_duplicates(key, 1, now=T0),
+             lambda: store.take_model_call(now=T0, limits=budget.Limits(per_hour=1, per_day=1))]
     try:
         for call in calls:
             started = time.monotonic()

@@ -28,12 +28,13 @@ class PipelineFactory:
                                   "llm": "none", "kube_timeout_seconds": 2.0, **overrides}
         return Settings(**values)
 
-    def __call__(self, *, diagnoser: Diagnoser | None = None, ledger: Any = None, **overrides: Any) -> Pipeline:
+    def __call__(self, *, diagnoser: Diagnoser | None = None, ledger: Any = None, fast_path: Any = None,
+                 **overrides: Any) -> Pipeline:
         settings = self.settings(**overrides)
         cluster = KubeCluster(build_api_client(settings), timeout_seconds=settings.kube_timeout_seconds)
         self.clusters.append(cluster)
         return Pipeline(settings, cluster=cluster, ledger=ledger or MemoryLedger(ledger_settings(settings)),
-                        diagnoser=diagnoser or NullDiagnoser())
+                        diagnoser=diagnoser or NullDiagnoser(), fast_path=fast_path)
 
     def close(self) -> None:
         for cluster in self.clusters:

@@ -14,6 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from kubesent.ledger import budget
+
 
 @dataclass(frozen=True)
 class IncidentKey:
@@ -121,6 +123,9 @@ class Admission:
     last_remediation: Remediation | None = None
     breaker_first: bool = False
     """For BREAKER: this event tripped it (escalate); later ones only hold remediation."""
+    settled: bool = False
+    """For DUPLICATE: the incident is completed, not only claimed; an instance may answer its repeats from
+    memory (a live claim may still be released, and its redelivery must then reach the ledger)."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +201,19 @@ class Ledger(Protocol):
 
     def breaker_open(self, key: IncidentKey, *, now: datetime) -> bool:
         """Whether the circuit breaker holds the key's namespace or cluster now (a read: nothing is counted)."""
+        ...
+
+    def count_duplicates(self, key: IncidentKey, count: int, *, now: datetime) -> None:
+        """Add ``count`` to the incident's ``duplicates`` counter (one write, however many)."""
+        ...
+
+    def take_model_call(self, *, now: datetime, limits: budget.Limits) -> budget.Grant:
+        """Count one model call against the hour and the day shared by every instance, atomically.
+
+        The hour is counted first, the day only if the hour allows it (``budget`` says why). A refused
+        call tries the window's create-if-absent marker: ``notify`` for exactly one refusal per window.
+        At most three document writes per call.
+        """
         ...
 
 

@@ -15,6 +15,8 @@ Layout (every document carries ``expireAt`` for a Firestore TTL policy):
   for a namespace or cluster scope and one window-long time bucket; the current and previous
   buckets together cover a sliding window.
 * ``{collection}-breaker/trip-{scope}``: the trip marker, ``open_until``.
+* ``{collection}-budget/{hour|day}-{UTC window}``: ``used``, the model calls counted in that window;
+  ``{collection}-budget/exhausted-{hour|day}-{window}``: the marker of the window's one notification.
 
 Race freedom: claims and trip markers use ``create()`` (fails with AlreadyExists; FACTS §4: a
 read-then-create transaction failed under 8 writers); taking over an expired one is an
@@ -22,6 +24,12 @@ read-then-create transaction failed under 8 writers); taking over an expired one
 carries a random ``token``, so a write retried after a lost reply recognises itself. Breaker
 failures are per-field merges into one map, which never lose a concurrent writer, and the count
 is read after the write, so the last of N+1 concurrent writers always sees all N+1.
+The model budget is one server-side increment per window whose result comes back with the write
+(``transform_results``): every caller gets its own ordinal, so exactly ``limit`` calls are allowed per
+window however many instances ask at once, with no transaction to contend on. A call is counted
+before it is made; an increment retried after a lost reply may count one call twice, which errs
+towards fewer calls. Model calls are rare (at most the budget per hour), far below Firestore's
+per-document write rate, so the counters need no shards.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from kubesent import errors, ledger
+from kubesent.ledger import budget
 from kubesent.ledger.memory import as_utc
 
 if TYPE_CHECKING:
@@ -152,7 +161,7 @@ class FirestoreLedger:
         if current.get("token") == token:  # our create succeeded, its reply was lost and retried
             return None
         if current.get("status") == DONE:
-            return ledger.Admission(ledger.Verdict.DUPLICATE, "duplicate: incident already handled")
+            return ledger.Admission(ledger.Verdict.DUPLICATE, "duplicate: incident already handled", settled=True)
         lease_until = current.get("lease_until")
         if current.get("status") == CLAIMED and lease_until is not None and lease_until > now:
             return ledger.Admission(ledger.Verdict.DUPLICATE,
@@ -287,6 +296,50 @@ class FirestoreLedger:
             with contextlib.suppress(exceptions.FailedPrecondition):
                 ref.update({"status": RELEASED}, option=option, **self._calls())
 
+    def count_duplicates(self, key: ledger.IncidentKey, count: int, *, now: datetime) -> None:
+        from google.cloud import firestore
+        data = {"duplicates": firestore.Increment(count), "duplicates_at": as_utc(now)}
+        with _wrapped("count the duplicates"):
+            self._doc("", key.id).set(data, merge=True, **self._calls())
+
+    def take_model_call(self, *, now: datetime, limits: budget.Limits) -> budget.Grant:
+        now = as_utc(now)
+        windows = budget.windows(now, limits)
+        used: dict[str, int] = {}
+        with _wrapped("count a model call"):
+            for window in windows:
+                used[window.name] = self._increment(window, now=now)
+                if not budget.judge(window, used[window.name]):
+                    for other in windows:
+                        if other.name not in used:
+                            used[other.name] = int(_field(self._budget_doc(other).get(**self._calls()), "used") or 0)
+                    return budget.Grant(used=used, limits={w.name: w.limit for w in windows}, exhausted=window,
+                                        notify=self._mark_exhausted(window, now=now))
+        return budget.Grant(used=used, limits={w.name: w.limit for w in windows})
+
+    def _budget_doc(self, window: budget.Window) -> Any:
+        return self._doc("-budget", window.document_id)
+
+    def _increment(self, window: budget.Window, *, now: datetime) -> int:
+        """Add one call to the window's counter; the counter's new value, as the server computed it."""
+        from google.cloud import firestore
+        result = self._budget_doc(window).set(
+            {"used": firestore.Increment(1), "window": window.document_id, "limit": window.limit,
+             "expireAt": self._expire_at(now)}, merge=True, **self._calls())
+        return int(result.transform_results[0].integer_value)
+
+    def _mark_exhausted(self, window: budget.Window, *, now: datetime) -> bool:
+        """Create the window's exhaustion marker; True for the one caller whose create landed."""
+        from google.api_core import exceptions
+        ref = self._doc("-budget", f"exhausted-{window.document_id}")
+        token = uuid.uuid4().hex
+        try:
+            ref.create({"at": now, "limit": window.limit, "token": token, "expireAt": self._expire_at(now)},
+                       **self._calls())
+            return True
+        except exceptions.AlreadyExists:  # another refusal won, or our own create was retried after a lost reply
+            return bool(_field(ref.get(**self._calls()), "token") == token)
+
     def audit(self, key: ledger.IncidentKey) -> dict[str, Any] | None:
         """The stored claim (``status``, ``record``, ``expireAt``), for tests and the demo; not in the protocol."""
         with _wrapped("read the audit record"):
@@ -296,7 +349,7 @@ class FirestoreLedger:
         stored = snapshot.to_dict() or {}
         text = stored.get("record_json")
         return {"status": stored.get("status"), "record": json.loads(text) if text else None,
-                "expireAt": stored.get("expireAt")}
+                "expireAt": stored.get("expireAt"), "duplicates": int(stored.get("duplicates") or 0)}
 
     # ---- markers and stored records (notifications, approvals)
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kubesent import ledger
+from kubesent.ledger import budget
 
 
 @dataclass
@@ -23,6 +24,7 @@ class _Claim:
     expire_at: datetime
     diagnosis: dict[str, Any] | None = None
     record: dict[str, Any] | None = None
+    duplicates: int = 0
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -43,6 +45,9 @@ class MemoryLedger:
         self._failing: dict[str, dict[str, datetime]] = {}
         # scope id -> end of the open breaker window.
         self._trips: dict[str, datetime] = {}
+        # budget window document id -> model calls counted; the windows whose exhaustion was notified.
+        self._model_calls: dict[str, int] = {}
+        self._budget_markers: set[str] = set()
 
     def admit(self, key: ledger.IncidentKey, *, now: datetime) -> ledger.Admission:
         now = as_utc(now)
@@ -50,7 +55,8 @@ class MemoryLedger:
         with self._lock:
             claim = self._claims.get(key.id)
             if claim is not None and claim.status == "done":
-                return ledger.Admission(ledger.Verdict.DUPLICATE, "duplicate: incident already handled")
+                return ledger.Admission(ledger.Verdict.DUPLICATE, "duplicate: incident already handled",
+                                        settled=True)
             if claim is not None and claim.status == "claimed" and claim.lease_until > now:
                 return ledger.Admission(ledger.Verdict.DUPLICATE,
                                         f"duplicate: claimed by another handler until {claim.lease_until.isoformat()}")
@@ -134,13 +140,39 @@ class MemoryLedger:
             if claim is not None and claim.status == "claimed":
                 claim.status = "released"
 
+    def count_duplicates(self, key: ledger.IncidentKey, count: int, *, now: datetime) -> None:
+        now = as_utc(now)
+        with self._lock:
+            claim = self._claims.get(key.id)
+            if claim is not None:
+                claim.duplicates += count
+                claim.expire_at = max(claim.expire_at, self._expire_at(now))
+
+    def take_model_call(self, *, now: datetime, limits: budget.Limits) -> budget.Grant:
+        windows = budget.windows(as_utc(now), limits)
+        used: dict[str, int] = {}
+        with self._lock:
+            for window in windows:
+                used[window.name] = self._model_calls.get(window.document_id, 0) + 1
+                self._model_calls[window.document_id] = used[window.name]
+                if not budget.judge(window, used[window.name]):
+                    notify = window.document_id not in self._budget_markers
+                    self._budget_markers.add(window.document_id)
+                    used.update({w.name: self._model_calls.get(w.document_id, 0) for w in windows
+                                 if w.name not in used})
+                    return budget.Grant(used=used, limits={w.name: w.limit for w in windows}, exhausted=window,
+                                        notify=notify)
+        return budget.Grant(used=used, limits={w.name: w.limit for w in windows})
+
     def audit(self, key: ledger.IncidentKey) -> dict[str, Any] | None:
-        """The stored claim (``status``, ``record``, ``expireAt``), for tests and the demo; not in the protocol."""
+        """The stored claim (``status``, ``record``, ``expireAt``, ``duplicates``), for tests and the demo; not in
+        the protocol."""
         with self._lock:
             claim = self._claims.get(key.id)
             if claim is None:
                 return None
-            return {"status": claim.status, "record": copy.deepcopy(claim.record), "expireAt": claim.expire_at}
+            return {"status": claim.status, "record": copy.deepcopy(claim.record), "expireAt": claim.expire_at,
+                    "duplicates": claim.duplicates}
 
     def _expire_at(self, now: datetime) -> datetime:
         return now + timedelta(days=self.settings.ttl_days)
