@@ -39,8 +39,8 @@ class ReadOnlyLedger:
         self._local = MemoryLedger()
         self._shared = shared
 
-    def admit(self, key: IncidentKey, *, now: datetime) -> Admission:
-        return self._local.admit(key, now=now)
+    def admit(self, key: IncidentKey, *, now: datetime, claimant: str = "") -> Admission:
+        return self._local.admit(key, now=now, claimant=claimant)
 
     def cached_diagnosis(self, key: IncidentKey) -> dict[str, Any] | None:
         return (self._shared or self._local).cached_diagnosis(key)

@@ -89,7 +89,8 @@ class Pipeline:
             return incident.record(None, Outcome("escalated", f"KubeSent cannot read the pod's facts: {exc}. "
                                                               "Check its RBAC (see README)."))
         key = _incident_key(evidence)
-        admitted = Incident(evidence=evidence, key=key, admission=self.ledger.admit(key, now=now))
+        admitted = Incident(evidence=evidence, key=key,
+                            admission=self.ledger.admit(key, now=now, claimant=event.metadata.uid))
         if admitted.admission.verdict is Verdict.DUPLICATE:
             flush = self.fast_path.joined(event, admitted, cluster=self.settings.cluster_name,
                                           settled=admitted.admission.settled)

@@ -261,3 +261,19 @@ def test_complete_stores_the_audit_record_with_expire_at(ledger_factory: Callabl
     assert stored["status"] == "done"
     assert stored["record"] == record
     assert stored["expireAt"] == T0 + timedelta(days=30)
+
+
+def test_a_redelivered_message_takes_back_its_own_claim(ledger_factory: Callable[..., Any]) -> None:
+    """A first attempt that claimed and then failed (its reply lost to a timeout) must not make its own
+    redelivery a duplicate; another event of the same incident still is one."""
+    store = ledger_factory()
+    key = incident()
+
+    first = store.admit(key, now=T0, claimant="event-uid-1")
+    delivered_twice_at_once = store.admit(key, now=T0 + timedelta(seconds=1), claimant="event-uid-1")
+    redelivered = store.admit(key, now=T0 + timedelta(seconds=ledger.RETAKE_AFTER_SECONDS), claimant="event-uid-1")
+    another_event = store.admit(key, now=T0 + timedelta(seconds=6), claimant="event-uid-2")
+
+    assert first.verdict is ledger.Verdict.PROCEED and redelivered.verdict is ledger.Verdict.PROCEED
+    assert delivered_twice_at_once.verdict is ledger.Verdict.DUPLICATE
+    assert another_event.verdict is ledger.Verdict.DUPLICATE

@@ -61,6 +61,17 @@ class Verdict(StrEnum):
     """Too many workloads failing in the scope: systemic; escalate once, then hold."""
 
 
+# Pub/Sub redelivers a failed message after its retry policy's minimum backoff (10 s, infra/pubsub.tf): a
+# claim by the same message at least this old is its own failed attempt; younger, a concurrent duplicate.
+RETAKE_AFTER_SECONDS = 5.0
+
+
+def retakes(*, claimant: str, holder: str, claimed_at: datetime | None, now: datetime) -> bool:
+    """Whether a live claim held by ``holder`` is this ``claimant``'s own earlier, failed attempt."""
+    return bool(claimant) and holder == claimant and claimed_at is not None and (
+        (now - claimed_at).total_seconds() >= RETAKE_AFTER_SECONDS)
+
+
 # A container keeps the template hashes of its last few changes: enough to tell an old pod from a new one.
 MAX_TEMPLATE_HASHES = 10
 
@@ -144,8 +155,13 @@ class Settings:
 class Ledger(Protocol):
     """Shared incident state. All methods take ``now`` so tests control the clock."""
 
-    def admit(self, key: IncidentKey, *, now: datetime) -> Admission:
+    def admit(self, key: IncidentKey, *, now: datetime, claimant: str = "") -> Admission:
         """Claim the incident and judge it, atomically per incident key.
+
+        ``claimant`` names what is being handled (the forwarded Event's uid): a redelivery of the same
+        message after a fault (``RETAKE_AFTER_SECONDS`` or later) finds its own claim and takes it back,
+        where another event of the same incident, or the same message delivered twice at once, is a
+        duplicate. Without it, every call is a new claimant.
 
         1. Claim with create-if-absent. A live claim (lease not expired) or a completed incident
            → DUPLICATE. An expired lease is taken over by exactly one handler.

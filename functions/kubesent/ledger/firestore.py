@@ -113,10 +113,10 @@ class FirestoreLedger:
 
     # ---- admit
 
-    def admit(self, key: ledger.IncidentKey, *, now: datetime) -> ledger.Admission:
+    def admit(self, key: ledger.IncidentKey, *, now: datetime, claimant: str = "") -> ledger.Admission:
         now = as_utc(now)
         with _wrapped("claim the incident"):
-            duplicate = self._claim(key, now=now)
+            duplicate = self._claim(key, now=now, claimant=claimant)
         if duplicate is not None:
             return duplicate
         try:
@@ -141,7 +141,7 @@ class FirestoreLedger:
                 return judged
             return self._judge_breaker(key, now=now)
 
-    def _claim(self, key: ledger.IncidentKey, *, now: datetime) -> ledger.Admission | None:
+    def _claim(self, key: ledger.IncidentKey, *, now: datetime, claimant: str) -> ledger.Admission | None:
         """Win the claim (``None``) or say why not (a DUPLICATE admission)."""
         from google.api_core import exceptions
         ref = self._doc("", key.id)
@@ -150,7 +150,7 @@ class FirestoreLedger:
                  "claimed_at": now, "token": token, "expireAt": self._expire_at(now), "incident": key.describe(),
                  "cluster": key.cluster, "namespace": key.namespace, "owner_kind": key.owner_kind,
                  "owner_name": key.owner_name, "container": key.container, "category": key.category,
-                 "template_hash": key.template_hash}
+                 "template_hash": key.template_hash, "claimant": claimant}
         try:
             ref.create(claim, **self._calls())
             return None
@@ -163,7 +163,11 @@ class FirestoreLedger:
         if current.get("status") == DONE:
             return ledger.Admission(ledger.Verdict.DUPLICATE, "duplicate: incident already handled", settled=True)
         lease_until = current.get("lease_until")
-        if current.get("status") == CLAIMED and lease_until is not None and lease_until > now:
+        # A redelivery whose first attempt created the claim and then timed out (a slow backend, a lost
+        # reply) finds the claim in its own name: it takes it back instead of calling itself a duplicate.
+        ours = ledger.retakes(claimant=claimant, holder=str(current.get("claimant") or ""),
+                              claimed_at=current.get("claimed_at"), now=now)
+        if current.get("status") == CLAIMED and lease_until is not None and lease_until > now and not ours:
             return ledger.Admission(ledger.Verdict.DUPLICATE,
                                     f"duplicate: claimed by another handler until {lease_until.isoformat()}")
         if self._take_over(ref, snapshot, claim, token=token):

@@ -25,6 +25,8 @@ class _Claim:
     diagnosis: dict[str, Any] | None = None
     record: dict[str, Any] | None = None
     duplicates: int = 0
+    claimant: str = ""
+    claimed_at: datetime | None = None
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -49,7 +51,7 @@ class MemoryLedger:
         self._model_calls: dict[str, int] = {}
         self._budget_markers: set[str] = set()
 
-    def admit(self, key: ledger.IncidentKey, *, now: datetime) -> ledger.Admission:
+    def admit(self, key: ledger.IncidentKey, *, now: datetime, claimant: str = "") -> ledger.Admission:
         now = as_utc(now)
         settings = self.settings
         with self._lock:
@@ -57,14 +59,18 @@ class MemoryLedger:
             if claim is not None and claim.status == "done":
                 return ledger.Admission(ledger.Verdict.DUPLICATE, "duplicate: incident already handled",
                                         settled=True)
-            if claim is not None and claim.status == "claimed" and claim.lease_until > now:
+            ours = claim is not None and ledger.retakes(claimant=claimant, holder=claim.claimant,
+                                                        claimed_at=claim.claimed_at, now=now)
+            if claim is not None and claim.status == "claimed" and claim.lease_until > now and not ours:
                 return ledger.Admission(ledger.Verdict.DUPLICATE,
                                         f"duplicate: claimed by another handler until {claim.lease_until.isoformat()}")
             lease_until = now + timedelta(seconds=settings.lease_seconds)
             if claim is None:
-                self._claims[key.id] = _Claim("claimed", lease_until, self._expire_at(now))
-            else:  # an expired or released claim: take it over, keeping the cached diagnosis
+                self._claims[key.id] = _Claim("claimed", lease_until, self._expire_at(now), claimant=claimant,
+                                              claimed_at=now)
+            else:  # an expired or released claim, or our own: take it over, keeping the cached diagnosis
                 claim.status, claim.lease_until, claim.expire_at = "claimed", lease_until, self._expire_at(now)
+                claim.claimant, claim.claimed_at = claimant, now
 
             last = self._remediations.get(key.workload_id)
             judged = ledger.judge_history(key, last, now=now, settings=settings)

@@ -33,9 +33,9 @@ class MeteredLedger:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def admit(self, key: ledger.IncidentKey, *, now: datetime) -> ledger.Admission:
+    def admit(self, key: ledger.IncidentKey, *, now: datetime, claimant: str = "") -> ledger.Admission:
         self._count()
-        return self.inner.admit(key, now=now)
+        return self.inner.admit(key, now=now, claimant=claimant)
 
     def cached_diagnosis(self, key: ledger.IncidentKey) -> dict[str, Any] | None:
         self._count()
