@@ -30,6 +30,9 @@ from typing import IO, Literal
 # FACTS §4 measured ~1.5 s (Firestore) and ~1 s (Pub/Sub) on an idle machine; a loaded CI runner
 # starting Java cold can take far longer, so wait generously before calling it a failure.
 READY_TIMEOUT_SECONDS = 60.0
+# Starts on a fresh free port after a lost race for the last one (the JVM's BindException says this).
+BIND_ATTEMPTS = 3
+PORT_TAKEN = "Address already in use"
 # Deleting every document walks the whole store: slower than a health check on a busy machine.
 CLEAR_TIMEOUT_SECONDS = 30.0
 # Between readiness probes: short, because the emulators come up in about a second.
@@ -84,6 +87,12 @@ class Emulator:
             if os.path.exists(self.log_file.name):
                 os.unlink(self.log_file.name)
 
+    def log_text(self) -> str:
+        """Everything the emulator printed."""
+        self.log_file.flush()
+        with open(self.log_file.name, "rb") as handle:
+            return handle.read().decode(errors="replace")
+
     def log_tail(self) -> str:
         """The last lines the emulator printed (for failure messages)."""
         self.log_file.flush()
@@ -122,6 +131,19 @@ def start_pubsub(*, port: int = 0, project: str = DEFAULT_PROJECT, data_dir: str
 
 def _start(*, kind: Kind, port: int, project: str, timeout: float, command: list[str],
            bind: str = LOOPBACK) -> Emulator:
+    """Start one emulator. A free port can be taken between ``free_port()`` and the JVM's bind (or the
+    emulator binds a second port beside it): when it was our choice, another free port is tried."""
+    for attempt in range(1, BIND_ATTEMPTS + 1):
+        try:
+            return _start_once(kind=kind, port=port, project=project, timeout=timeout, command=command, bind=bind)
+        except EmulatorError as exc:
+            if port or attempt == BIND_ATTEMPTS or PORT_TAKEN not in str(exc):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_once(*, kind: Kind, port: int, project: str, timeout: float, command: list[str],
+                bind: str) -> Emulator:
     chosen = port or free_port()
     host_port = f"{LOOPBACK}:{chosen}"
     # Not a `with` block: the file outlives this call, as the emulator's stdout, until Emulator.stop().
@@ -138,8 +160,10 @@ def _start(*, kind: Kind, port: int, project: str, timeout: float, command: list
         _wait_ready(emulator, timeout=timeout)
     except BaseException:
         tail = emulator.log_tail()
+        lost_port = PORT_TAKEN in emulator.log_text()
         emulator.stop()
-        raise EmulatorError(f"{kind} emulator on {host_port} not ready: {tail}") from None
+        raise EmulatorError(f"{kind} emulator on {host_port} not ready"
+                            f"{' (' + PORT_TAKEN + ')' if lost_port else ''}: {tail}") from None
     return emulator
 
 

@@ -62,7 +62,8 @@ def _warm_up(emulator: gcloud_emulators.Emulator) -> None:
     while True:
         warm_up = FirestoreLedger(ledger.Settings(), project=emulator.project)
         try:
-            warm_up.cached_diagnosis(incident())
+            warm_up.cached_diagnosis(incident())  # a read, then a write: each path's first call is slow
+            warm_up.admit(incident(owner_name="warm-up"), now=T0)
             return
         except errors.LedgerUnavailable:
             if time.monotonic() > deadline:
