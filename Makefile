@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-fast test-controlplane controlplane kubesent-rbac bench lint typecheck corpus clean sandbox .venv-checkov
+.PHONY: demo demo-controlplane test test-fast test-controlplane controlplane kubesent-rbac bench lint typecheck corpus clean sandbox .venv-checkov
 
 # The control-plane tier's binaries (etcd, kube-apiserver, kube-controller-manager), built from the Go modules
 # pinned in local_emulator/controlplane; rebuilt only when a pin or the build script changes.
@@ -28,6 +28,10 @@ $(CHECKOV_VENV): $(CHECKOV_VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(PY) -m local_emulator.demo
+
+# The demo's OOM incident on a real kube-apiserver, etcd and controller manager built from source.
+demo-controlplane: $(VENV)/.installed $(CONTROLPLANE_BIN)/.built
+	$(PY) -m local_emulator.demo --controlplane
 
 test: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(CONTROLPLANE_BIN)/.built
 	$(PY) -m pytest

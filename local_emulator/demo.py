@@ -2,6 +2,7 @@
 
     .venv/bin/python -m local_emulator.demo                      # the Kubernetes API sandbox
     .venv/bin/python -m local_emulator.demo --kubeconfig [--context minikube] [--wait 600]
+    .venv/bin/python -m local_emulator.demo --controlplane          # a real kube-apiserver (make demo-controlplane)
 
 Sandbox mode starts the Pub/Sub and Firestore emulators, the Kubernetes API sandbox and the
 function under functions-framework; seeds the scenarios of ``local_emulator/scenarios/`` as a
@@ -209,12 +210,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="use the current kubeconfig context (a real cluster, e.g. minikube) instead of the "
                              "sandbox")
     parser.add_argument("--context", default="", help="kubeconfig context (with --kubeconfig)")
+    parser.add_argument("--controlplane", action="store_true",
+                        help="run the OOM incident on a real kube-apiserver built from source (make controlplane)")
     parser.add_argument("--wait", type=float, default=CLUSTER_WAIT_SECONDS,
                         help="seconds to wait for events from a real cluster (with --kubeconfig)")
     parser.add_argument("--dry-run", action="store_true", help="with --kubeconfig: propose only, never patch")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)  # run the finally blocks on `kill` too
     try:
+        if args.controlplane:
+            from local_emulator import controlplane_demo
+
+            return controlplane_demo.run()
         if args.kubeconfig:
             return run_cluster(context=args.context, wait=args.wait, dry_run=args.dry_run)
         return run_sandbox()

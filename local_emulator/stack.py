@@ -57,6 +57,7 @@ class StackOptions:
 
     kube_mode: str = "explicit"  # "explicit" (the sandbox) or "kubeconfig" (a real cluster)
     kube_context: str = ""
+    kube_host: str = ""  # explicit mode against this API server instead of a sandbox (the real control plane)
     pubsub_host: str = gcloud_emulators.LOOPBACK
     pubsub_port: int = 0  # 0: a free port
     dry_run: bool = False
@@ -162,7 +163,7 @@ class Stack:
 
     def _start(self) -> None:
         options = self.options
-        if options.kube_mode == "explicit":
+        if options.kube_mode == "explicit" and not options.kube_host:
             self.sandbox = KubeSandbox()
             self.sandbox.start()
             self._stoppers.append((self.sandbox.stop, False))
@@ -225,6 +226,8 @@ class Stack:
         })
         if self.sandbox is not None:
             env["KUBESENT_KUBE_HOST"] = self.sandbox.url
+        elif options.kube_host:
+            env["KUBESENT_KUBE_HOST"] = options.kube_host
         if options.kube_context:
             env["KUBESENT_KUBE_CONTEXT"] = options.kube_context
         env.update(options.extra_env)
