@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import kubernetes.client
 
 from local_emulator import auditlog, exporter_event, report
-from local_emulator.controlplane import ControlPlane, identities, launcher
+from local_emulator.controlplane import ControlPlane, clients, identities, launcher
+from local_emulator.controlplane.clients import api_client, wait_until
 from local_emulator.stack import RUN_DIR, TOPIC, Stack, StackOptions
 
 NAMESPACE = "shop"  # the namespace exporter-config/kubesent-rbac/kubesent.env allows
 NAME = "memory-hog"
-WAIT_SECONDS = 60.0
 KUBESENT_RBAC = identities.ROOT / "exporter-config" / "kubesent-rbac"
 CONTAINER = {"name": NAME, "image": "polinux/stress:1.0.4", "command": ["stress"],
              "args": ["--vm", "1", "--vm-bytes", "50M", "--vm-hang", "1"],
@@ -34,26 +33,6 @@ BANNER = """\
 KubeSent demo against a REAL kube-apiserver (v1.35, built from source) with etcd and the controller
 manager, but no kubelet: the demo reports the pod's OOM kill as a node would. KubeSent acts as its own
 identity, bounded by its RBAC and its admission policy."""
-
-
-def _client(plane: ControlPlane, identity: str) -> kubernetes.client.ApiClient:
-    assert plane.pki is not None
-    configuration = kubernetes.client.Configuration()
-    configuration.host = plane.url
-    configuration.ssl_ca_cert = str(plane.pki.ca_cert)
-    configuration.api_key = {"authorization": plane.token(identity)}
-    configuration.api_key_prefix = {"authorization": "Bearer"}
-    return kubernetes.client.ApiClient(configuration)
-
-
-def _wait(what: str, probe: Any) -> Any:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.3)
-    raise RuntimeError(f"timed out waiting for {what}")
 
 
 def _install(plane: ControlPlane, admin: kubernetes.client.ApiClient) -> None:
@@ -65,7 +44,7 @@ def _install(plane: ControlPlane, admin: kubernetes.client.ApiClient) -> None:
     probe = {"metadata": {"name": "policy-probe"}, "spec": {"replicas": 0, "selector": {"matchLabels": {"a": "b"}},
              "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [CONTAINER]}}}}
     kubernetes.client.AppsV1Api(admin).create_namespaced_deployment(NAMESPACE, probe)
-    as_kubesent = kubernetes.client.AppsV1Api(_client(plane, identities.KUBESENT))
+    as_kubesent = kubernetes.client.AppsV1Api(api_client(plane, identities.KUBESENT))
 
     def refused() -> bool:
         try:
@@ -75,7 +54,7 @@ def _install(plane: ControlPlane, admin: kubernetes.client.ApiClient) -> None:
             return exc.status == 403 and "kubesent-patch-scope" in str(exc.body)
         return False
 
-    _wait("the admission policy", refused)
+    wait_until("the admission policy", refused)
     kubernetes.client.AppsV1Api(admin).delete_namespaced_deployment("policy-probe", NAMESPACE)
 
 
@@ -87,7 +66,7 @@ def _oom_killed_pod(admin: kubernetes.client.ApiClient) -> dict[str, Any]:
         "metadata": {"name": NAME, "labels": labels},
         "spec": {"replicas": 1, "selector": {"matchLabels": labels},
                  "template": {"metadata": {"labels": labels}, "spec": {"containers": [CONTAINER]}}}})
-    pods = _wait("the controller's pod",
+    pods = wait_until("the controller's pod",
                  lambda: core.list_namespaced_pod(NAMESPACE, label_selector=f"app={NAME}").items)
     pod = admin.sanitize_for_serialization(pods[0])
     now = datetime.now(UTC).replace(microsecond=0)
@@ -109,7 +88,7 @@ def run() -> int:
         return 1
     print(BANNER, flush=True)
     with ControlPlane() as plane:
-        admin = _client(plane, identities.ADMIN)
+        admin = api_client(plane, identities.ADMIN)
         _install(plane, admin)
         pod = _oom_killed_pod(admin)
         event = exporter_event.kubelet_event(pod, reason="BackOff", container=NAME,
@@ -129,11 +108,11 @@ def run() -> int:
             assert stack.admin is not None
             stack.admin.publish(TOPIC, [exporter_event.message_data(exporter_event.enhanced(stored, pod))])
             records = stack.wait_for(lambda found: bool(auditlog.for_pod(found, pod["metadata"]["name"])),
-                                     timeout=WAIT_SECONDS)
+                                     timeout=clients.WAIT_SECONDS)
             matching = auditlog.for_pod(records, pod["metadata"]["name"])
             record = matching[-1] if matching else None
             apps = kubernetes.client.AppsV1Api(admin)
-            rolled = _wait("the rollout of the raised limit", lambda: [
+            rolled = wait_until("the rollout of the raised limit", lambda: [
                 rs for rs in apps.list_namespaced_replica_set(NAMESPACE, label_selector=f"app={NAME}").items
                 if rs.spec.template.spec.containers[0].resources.limits["memory"] != "10Mi"])
             ok = record is not None and record.action == "applied"

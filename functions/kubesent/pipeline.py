@@ -21,6 +21,7 @@ from kubesent.diagnosis.context import RuleContext
 from kubesent.diagnosis.rules import registry
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis, RemedyKind
 from kubesent.evidence import annotation, corroborate, gather
+from kubesent.evidence.category import Category
 from kubesent.evidence.model import Evidence
 from kubesent.incident import Incident, Outcome
 from kubesent.ledger import IncidentKey, Ledger, Verdict, budget
@@ -190,7 +191,8 @@ class Pipeline:
 
     def _diagnose(self, evidence: Evidence, key: IncidentKey,
                   now: datetime) -> tuple[Diagnosis, ModelReport | None, dict[str, Any] | None]:
-        history = self.ledger.history(key)
+        # Only the OOM rule reads the remediation history: other incidents skip the ledger read.
+        history = self.ledger.history(key) if evidence.category is Category.OOM_KILLED else {}
         context = RuleContext(
             memory_ceiling_bytes=quantity.parse_bytes(self.settings.memory_ceiling),
             cpu_ceiling_millicores=quantity.parse_millicores(self.settings.cpu_ceiling),

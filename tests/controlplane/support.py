@@ -11,7 +11,8 @@ from typing import Any
 import kubernetes.client
 import pytest
 
-from local_emulator.controlplane import ControlPlane, identities
+from local_emulator.controlplane import ControlPlane, clients, identities
+from local_emulator.controlplane.clients import api_client
 
 ROOT = identities.ROOT
 KUBESENT_RBAC = ROOT / "exporter-config" / "kubesent-rbac"
@@ -19,7 +20,7 @@ EXPORTER_BASE = ROOT / "exporter-config" / "base"
 # kubesent.env lists the allowed namespaces; DENIED exists but is never bound.
 ALLOWED = "shop"
 DENIED = "payments"
-WAIT_SECONDS = 60.0
+WAIT_SECONDS = clients.WAIT_SECONDS
 
 
 class Kubectl:
@@ -52,16 +53,6 @@ class Kubectl:
         answer = done.stdout.strip()
         assert answer in ("yes", "no"), done.stdout + done.stderr
         return answer == "yes"
-
-
-def api_client(plane: ControlPlane, identity: str) -> kubernetes.client.ApiClient:
-    assert plane.pki is not None
-    configuration = kubernetes.client.Configuration()
-    configuration.host = plane.url
-    configuration.ssl_ca_cert = str(plane.pki.ca_cert)
-    configuration.api_key = {"authorization": plane.token(identity)}
-    configuration.api_key_prefix = {"authorization": "Bearer"}
-    return kubernetes.client.ApiClient(configuration)
 
 
 def bootstrap(plane: ControlPlane) -> None:

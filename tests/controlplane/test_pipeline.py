@@ -8,7 +8,6 @@ server-side dry-run through admission, a 409 on a concurrent change, its annotat
 from __future__ import annotations
 
 import copy
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +25,7 @@ from kubesent.pipeline import Pipeline
 from kubesent.settings import Settings
 from kubesent.wiring import ledger_settings
 from local_emulator import exporter_event
+from local_emulator.controlplane.clients import wait_until
 from tests.controlplane import support
 
 NAMESPACE = support.ALLOWED
@@ -37,21 +37,11 @@ def _container(limit: str) -> dict[str, Any]:
     return container
 
 
-def _wait(what: str, probe: Any) -> Any:
-    deadline = time.monotonic() + support.WAIT_SECONDS
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _oom_killed(admin: kubernetes.client.ApiClient, name: str, limit: str) -> dict[str, Any]:
     """A Deployment whose one pod the 'kubelet' reports OOM-killed 30 s after its start, twice."""
     apps, core = kubernetes.client.AppsV1Api(admin), kubernetes.client.CoreV1Api(admin)
     apps.create_namespaced_deployment(NAMESPACE, support.deployment(name, replicas=1, container=_container(limit)))
-    pods = _wait("the controller's pod",
+    pods = wait_until("the controller's pod",
                  lambda: core.list_namespaced_pod(NAMESPACE, label_selector=f"app={name}").items)
     pod = admin.sanitize_for_serialization(pods[0])
     now = datetime.now(UTC).replace(microsecond=0)
@@ -109,7 +99,7 @@ def test_an_oom_kill_ends_in_a_patch_the_server_accepts_and_the_controller_rolls
     assert note is not None and note.remedy == "raise_memory_limit" and note.previous == {"memory_limit": "64Mi"}
     assert any(entry["manager"] == "kubesent" for entry in after["metadata"]["managedFields"])
     apps = kubernetes.client.AppsV1Api(admin_client)
-    replica_sets = _wait("a second ReplicaSet", lambda: [
+    replica_sets = wait_until("a second ReplicaSet", lambda: [
         rs for rs in apps.list_namespaced_replica_set(NAMESPACE, label_selector=f"app={name}").items
         if rs.spec.template.spec.containers[0].resources.limits["memory"] == "164Mi"])
     assert replica_sets

@@ -16,15 +16,8 @@ from kubesent.notify.message import Message
 MAX_PARAGRAPH_CHARS = 3000
 
 
-class GoogleChatSink:
+class GoogleChatSink(transport.UrlSink):
     name = "google_chat"
-
-    def __init__(self, url: str, *, policy: transport.Policy) -> None:
-        self.url = url
-        self.policy = policy
-
-    def wants(self, message: Message) -> bool:
-        return True
 
     def send(self, message: Message, *, first: Delivery | None) -> Delivery:
         transport.post_json(threaded_url(self.url, message.incident_id), payload(message), policy=self.policy)

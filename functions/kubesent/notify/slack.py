@@ -61,15 +61,8 @@ def blocks(message: Message, *, interactive: bool) -> list[dict[str, Any]]:
     return [block.to_dict() for block in built]
 
 
-class SlackWebhookSink:
+class SlackWebhookSink(transport.UrlSink):
     name = "slack"
-
-    def __init__(self, url: str, *, policy: transport.Policy) -> None:
-        self.url = url
-        self.policy = policy
-
-    def wants(self, message: Message) -> bool:
-        return True
 
     def send(self, message: Message, *, first: Delivery | None) -> Delivery:
         from slack_sdk.webhook import WebhookClient

@@ -16,15 +16,8 @@ ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.4"
 
 
-class TeamsSink:
+class TeamsSink(transport.UrlSink):
     name = "teams"
-
-    def __init__(self, url: str, *, policy: transport.Policy) -> None:
-        self.url = url
-        self.policy = policy
-
-    def wants(self, message: Message) -> bool:
-        return True
 
     def send(self, message: Message, *, first: Delivery | None) -> Delivery:
         transport.post_json(self.url, payload(message, follow_up=first is not None), policy=self.policy)

@@ -16,10 +16,13 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubesent import errors
 from kubesent.notify import SinkRefused, SinkUnavailable
+
+if TYPE_CHECKING:
+    from kubesent.notify.message import Message
 
 # Backoff before retry n is BACKOFF_SECONDS × 2^(n-1): 0.5 s, 1 s … a short outage passes, a long one
 # is left to Pub/Sub's own redelivery (with its own backoff) instead of holding the instance.
@@ -95,3 +98,16 @@ def with_retries(attempt: Callable[[], bytes], *, policy: Policy, what: str) -> 
 def _host(url: str) -> str:
     """The sink's host for messages: never the path, which for a webhook is its secret."""
     return urllib.parse.urlparse(url).netloc or "the sink"
+
+
+class UrlSink:
+    """A sink that posts every message to one URL (a chat service's incoming webhook): what the Google
+    Chat, Teams and Slack webhook sinks share. Subclasses set ``name`` and ``send``."""
+
+    def __init__(self, url: str, *, policy: Policy) -> None:
+        self.url = url
+        self.policy = policy
+
+    def wants(self, message: Message) -> bool:
+        del message
+        return True
