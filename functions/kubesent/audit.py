@@ -55,6 +55,9 @@ class AuditRecord(BaseModel):
     model: dict[str, Any] | None = None
     model_budget: dict[str, Any] | None = None
     """When a model call was considered: ``{"hour": "used/limit", "day": "used/limit", "exhausted", ...}``."""
+    verification: dict[str, Any] | None = None
+    """After a written fix was checked (``verify``): ``outcome`` (verified, not_healed, worse, stalled),
+    ``detail``, ``undo``, ``checked_at``."""
     api_calls: int = 0
     ledger_ops: int = 0
     """Ledger protocol calls this event made (a duplicate answered from memory makes none)."""

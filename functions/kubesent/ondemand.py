@@ -72,6 +72,23 @@ class ReadOnlyLedger:
     def count_duplicates(self, key: IncidentKey, count: int, *, now: datetime) -> None:
         self._local.count_duplicates(key, count, now=now)  # an analysis claims nothing, counts nothing shared
 
+    # An analysis writes nothing, so it never queues a verification; these keep the protocol whole.
+    def schedule_verification(self, incident_id: str, entry: dict[str, Any], *, due_at: datetime,
+                              now: datetime) -> None:
+        self._local.schedule_verification(incident_id, entry, due_at=due_at, now=now)
+
+    def due_verifications(self, *, now: datetime, limit: int) -> list[str]:
+        return self._local.due_verifications(now=now, limit=limit)
+
+    def lease_verification(self, incident_id: str, *, now: datetime, until: datetime) -> dict[str, Any] | None:
+        return self._local.lease_verification(incident_id, now=now, until=until)
+
+    def reschedule_verification(self, incident_id: str, entry: dict[str, Any], *, due_at: datetime) -> None:
+        self._local.reschedule_verification(incident_id, entry, due_at=due_at)
+
+    def finish_verification(self, incident_id: str) -> None:
+        self._local.finish_verification(incident_id)
+
     def take_model_call(self, *, now: datetime, limits: budget.Limits) -> budget.Grant:
         # The model budget is shared: an on-demand analysis pays from it like an event does.
         return (self._shared or self._local).take_model_call(now=now, limits=limits)

@@ -166,6 +166,21 @@ class Settings(BaseSettings):
     """Duplicates answered in memory are added to the incident's ``duplicates`` counter in the ledger at most
     once per incident and this interval: one write per storm and interval instead of one per event."""
 
+    # --- verification (``verify``, the ``kubesent_verify`` function) --------------------------------
+    verify_settle_seconds: int = Field(300, ge=0)
+    """The patched workload's new pods must stay Ready, without a restart, this long before the fix counts as
+    verified: an OOM that needs a few minutes of traffic shows up inside it."""
+    verify_deadline_seconds: int = Field(600, ge=30)
+    """For a StatefulSet or DaemonSet (no ``progressDeadlineSeconds``): past this, an unfinished rollout is
+    stalled. A Deployment uses its own ``progressDeadlineSeconds`` (600 s by default, as here)."""
+    verify_interval_seconds: int = Field(60, ge=1)
+    """How long after a check a rollout that is still moving is looked at again (the trigger's period)."""
+    verify_batch: int = Field(50, ge=1, le=500)
+    """Checks per verifier run; the rest wait for the next tick."""
+    verify_undo: bool = True
+    """Restore the pre-patch values when a fix made things worse or stalled the rollout, and KubeSent's
+    change is still the last one. False: only escalate."""
+
     # --- reporting --------------------------------------------------------------------------------
     report_topic: str = ""
     """Optional Pub/Sub topic (``projects/P/topics/T``) that receives every audit record."""

@@ -1,5 +1,6 @@
 """The safe write path: server-side dry-run, then the patch with a resourceVersion precondition and
-KubeSent's annotation, then the ledger record (DESIGN.md principle 3).
+KubeSent's annotation, then the ledger record and the queued verification (DESIGN.md principle 3). A limit raise carries
+its undo record (``undo``), so the verifier can restore it if the raise made things worse.
 
 A 409 means the workload changed under KubeSent: the change is re-read and re-decided before one more
 try. A refusal by the API server (RBAC, admission, validation) ends in an escalation with nothing
@@ -12,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from kubesent import errors, inplace, policy, remedies
+from kubesent import errors, inplace, policy, remedies, undo, verify
 from kubesent.audit import WRITING_ACTIONS, Action
 from kubesent.cluster.api import Cluster
 from kubesent.diagnosis.schema import Diagnosis
@@ -46,19 +47,22 @@ class SafeWriter:
             return inplace.InPlaceResizer(cluster=self.cluster, ledger=self.ledger).write(
                 incident, planned, annotations=self._annotations(incident, diagnosis, planned, now),
                 total_factor=total_factor, now=now)
+        changes = undo.planned(kind=owner.kind, patch=patch, previous=planned.previous or {},
+                               container=diagnosis.remedy.container)
         body = {**patch, "metadata": {"resourceVersion": owner.resource_version,
                                       "annotations": self._annotations(incident, diagnosis, planned, now)
-                                      | ({APPROVED_BY: approver} if approver else {})}}
+                                      | undo.as_annotations(changes) | ({APPROVED_BY: approver} if approver else {})}}
         target = {"api_version": owner.api_version, "kind": owner.kind,
                   "namespace": owner.namespace or evidence.namespace, "name": owner.name}
         outcome = planned
+        written: dict[str, Any] = {}
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 self.cluster.patch(**target, body=body, dry_run=True)
                 outcome = replace(outcome, dry_run_result="accepted")
                 if outcome.action == "dry_run":
                     return outcome
-                self.cluster.patch(**target, body=body, dry_run=False)
+                written = self.cluster.patch(**target, body=body, dry_run=False)
                 break
             except errors.Conflict as exc:
                 if attempt == WRITE_ATTEMPTS:
@@ -75,6 +79,14 @@ class SafeWriter:
             incident_id=key.id, category=key.category, remedy=diagnosis.remedy.kind.value, action="applied", at=now,
             template_hash=evidence.template_hash, previous=planned.previous or {}, patch=patch,
             total_factor=total_factor, container=diagnosis.remedy.container or ""))
+        if owner.kind in verify.VERIFIED_KINDS:
+            verify.schedule(self.ledger, verify.Pending(
+                incident_id=key.id, api_version=owner.api_version, kind=owner.kind, namespace=target["namespace"],
+                name=owner.name, uid=owner.uid, container=diagnosis.remedy.container or "",
+                remedy=diagnosis.remedy.kind.value, category=key.category, patched_at=now,
+                generation=int((written.get("metadata") or {}).get("generation") or 0),
+                old_revision=evidence.template_hash, changes=tuple(changes), approver=approver or ""),
+                settings=self.settings, now=now)
         return outcome
 
     def _annotations(self, incident: Incident, diagnosis: Diagnosis, planned: Outcome,

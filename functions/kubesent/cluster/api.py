@@ -36,9 +36,10 @@ class Reader(Protocol):
         """The ReplicaSets whose labels carry ``match_labels`` (a Deployment's selector): its revisions."""
         ...
 
-    def list_pods(self, *, namespace: str | None) -> list[dict[str, Any]]:
+    def list_pods(self, *, namespace: str | None, match_labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
         """The pods of one namespace, or of every namespace when ``namespace`` is None (``kubesent diagnose``'s
-        scan; never called by the event pipeline)."""
+        scan), whose labels carry ``match_labels`` when given (the verifier: one workload's pods). Never called by
+        the event pipeline."""
         ...
 
 

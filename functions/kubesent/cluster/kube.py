@@ -281,7 +281,7 @@ class KubeCluster:
         return self._json("PATCH", self._path(kind), what, names={"namespace": namespace, "name": name},
                           query=query, body=body, content_type=STRATEGIC_MERGE)
 
-    def list_pods(self, *, namespace: str | None) -> list[dict[str, Any]]:
+    def list_pods(self, *, namespace: str | None, match_labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
         path = "/api/v1/namespaces/{namespace}/pods" if namespace is not None else "/api/v1/pods"
         names = {"namespace": namespace} if namespace is not None else {}
         what = f"list pods in {namespace if namespace is not None else 'all namespaces'}"
@@ -289,6 +289,8 @@ class KubeCluster:
         token = ""
         for _ in range(MAX_LIST_PAGES):
             query: list[tuple[str, Any]] = [("limit", LIST_PAGE_SIZE)] + ([("continue", token)] if token else [])
+            if match_labels:
+                query.append(("labelSelector", ",".join(f"{k}={v}" for k, v in sorted(match_labels.items()))))
             listing = self._json("GET", path, what, names=names, query=query)
             pods.extend(item for item in listing.get("items", []) if isinstance(item, dict))
             token = str((listing.get("metadata") or {}).get("continue") or "")

@@ -102,10 +102,12 @@ class MemoryCluster:
         # As the API server: the last tailLines lines, then at most limitBytes from their start.
         return "".join(lines).encode()[:limit_bytes].decode("utf-8", errors="ignore")
 
-    def list_pods(self, *, namespace: str | None) -> list[dict[str, Any]]:
+    def list_pods(self, *, namespace: str | None, match_labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
         self.calls += 1
+        wanted = match_labels or {}
         return [copy.deepcopy(obj) for (kind, pod_namespace, _), obj in sorted(self._objects.items())
-                if kind == "Pod" and (namespace is None or pod_namespace == namespace)]
+                if kind == "Pod" and (namespace is None or pod_namespace == namespace)
+                and all(as_dict(as_dict(obj.get("metadata")).get("labels")).get(k) == v for k, v in wanted.items())]
 
     def patch(self, *, api_version: str, kind: str, namespace: str, name: str,
               body: dict[str, Any], dry_run: bool) -> dict[str, Any]:

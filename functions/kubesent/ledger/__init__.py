@@ -223,6 +223,30 @@ class Ledger(Protocol):
         """Add ``count`` to the incident's ``duplicates`` counter (one write, however many)."""
         ...
 
+    # ---- the verification queue (``verify``): one entry per applied patch, due when it should be checked
+
+    def schedule_verification(self, incident_id: str, entry: dict[str, Any], *, due_at: datetime,
+                              now: datetime) -> None:
+        """Queue (or replace) the check of the patch written for ``incident_id``; ``entry`` is JSON-able."""
+        ...
+
+    def due_verifications(self, *, now: datetime, limit: int) -> list[str]:
+        """Incident ids whose check is due (``due_at`` at or before ``now``), the oldest first, at most ``limit``."""
+        ...
+
+    def lease_verification(self, incident_id: str, *, now: datetime, until: datetime) -> dict[str, Any] | None:
+        """Take a due entry atomically: its ``due_at`` moves to ``until`` (a crashed verifier's entry comes back
+        then) and its entry is returned; None when it is not due or another verifier took it first."""
+        ...
+
+    def reschedule_verification(self, incident_id: str, entry: dict[str, Any], *, due_at: datetime) -> None:
+        """Keep the entry queued, with what the last check learnt, until ``due_at``."""
+        ...
+
+    def finish_verification(self, incident_id: str) -> None:
+        """Drop the entry: its outcome is decided (and recorded elsewhere)."""
+        ...
+
     def take_model_call(self, *, now: datetime, limits: budget.Limits) -> budget.Grant:
         """Count one model call against the hour and the day shared by every instance, atomically.
 

@@ -15,6 +15,8 @@ Layout (every document carries ``expireAt`` for a Firestore TTL policy):
   for a namespace or cluster scope and one window-long time bucket; the current and previous
   buckets together cover a sliding window.
 * ``{collection}-breaker/trip-{scope}``: the trip marker, ``open_until``.
+* ``{collection}-verifications/{incident id}``: the check of an applied patch, ``due_at`` and ``entry_json``
+  (``verify``); leased by an ``update()`` with a ``last_update_time`` precondition, so one verifier checks it.
 * ``{collection}-budget/{hour|day}-{UTC window}``: ``used``, the model calls counted in that window;
   ``{collection}-budget/exhausted-{hour|day}-{window}``: the marker of the window's one notification.
 
@@ -386,6 +388,49 @@ class FirestoreLedger:
                 return bool(_field(ref.get(**self._calls()), "token") == token)
         return True
 
+
+    # ---- the verification queue: {collection}-verifications/{incident id}, ``due_at`` + ``entry_json``
+
+    def schedule_verification(self, incident_id: str, entry: dict[str, Any], *, due_at: datetime,
+                              now: datetime) -> None:
+        data = {"due_at": as_utc(due_at), "entry_json": json.dumps(entry, sort_keys=True, default=str),
+                "expireAt": self._expire_at(as_utc(now))}
+        with _wrapped("queue a verification"):
+            self._doc("-verifications", incident_id).set(data, **self._calls())
+
+    def due_verifications(self, *, now: datetime, limit: int) -> list[str]:
+        from google.cloud.firestore_v1.base_query import FieldFilter
+        # One range filter and its own order: served by Firestore's automatic single-field index.
+        query = (self._firestore().collection(self._collection + "-verifications")
+                 .where(filter=FieldFilter("due_at", "<=", as_utc(now))).order_by("due_at").limit(limit))
+        with _wrapped("list due verifications"):
+            return [snapshot.id for snapshot in query.stream(**self._calls())]
+
+    def lease_verification(self, incident_id: str, *, now: datetime, until: datetime) -> dict[str, Any] | None:
+        from google.api_core import exceptions
+        ref = self._doc("-verifications", incident_id)
+        with _wrapped("lease a verification"):
+            snapshot = ref.get(**self._calls())
+            due_at, text = _field(snapshot, "due_at"), _field(snapshot, "entry_json")
+            if due_at is None or text is None or due_at > as_utc(now):
+                return None
+            option = self._firestore().write_option(last_update_time=snapshot.update_time)
+            try:
+                ref.update({"due_at": as_utc(until)}, option=option, **self._calls())
+            except (exceptions.FailedPrecondition, exceptions.NotFound):
+                return None  # another verifier leased (or finished) it first
+        loaded = json.loads(text)
+        return loaded if isinstance(loaded, dict) else None
+
+    def reschedule_verification(self, incident_id: str, entry: dict[str, Any], *, due_at: datetime) -> None:
+        from google.api_core import exceptions
+        data = {"due_at": as_utc(due_at), "entry_json": json.dumps(entry, sort_keys=True, default=str)}
+        with _wrapped("reschedule a verification"), contextlib.suppress(exceptions.NotFound):
+            self._doc("-verifications", incident_id).update(data, **self._calls())
+
+    def finish_verification(self, incident_id: str) -> None:
+        with _wrapped("finish a verification"):
+            self._doc("-verifications", incident_id).delete(**self._calls())
 
     def breaker_open(self, key: ledger.IncidentKey, *, now: datetime) -> bool:
         now = as_utc(now)

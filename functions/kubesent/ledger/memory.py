@@ -208,6 +208,39 @@ class MemoryLedger:
         with self._lock:
             return any(self._trips.get(scope, now) > now for scope in ledger.breaker_scopes(key))
 
+    # ---- the verification queue
+
+    def _queue(self) -> dict[str, tuple[datetime, dict[str, Any]]]:
+        return self.__dict__.setdefault("_verifications", {})  # type: ignore[no-any-return]
+
+    def schedule_verification(self, incident_id: str, entry: dict[str, Any], *, due_at: datetime,
+                              now: datetime) -> None:
+        with self._lock:
+            self._queue()[incident_id] = (as_utc(due_at), copy.deepcopy(entry))
+
+    def due_verifications(self, *, now: datetime, limit: int) -> list[str]:
+        now = as_utc(now)
+        with self._lock:
+            due = sorted((at, incident_id) for incident_id, (at, _) in self._queue().items() if at <= now)
+        return [incident_id for _, incident_id in due[:limit]]
+
+    def lease_verification(self, incident_id: str, *, now: datetime, until: datetime) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._queue().get(incident_id)
+            if found is None or found[0] > as_utc(now):
+                return None
+            self._queue()[incident_id] = (as_utc(until), found[1])
+            return copy.deepcopy(found[1])
+
+    def reschedule_verification(self, incident_id: str, entry: dict[str, Any], *, due_at: datetime) -> None:
+        with self._lock:
+            if incident_id in self._queue():
+                self._queue()[incident_id] = (as_utc(due_at), copy.deepcopy(entry))
+
+    def finish_verification(self, incident_id: str) -> None:
+        with self._lock:
+            self._queue().pop(incident_id, None)
+
     def _marker_store(self) -> dict[str, dict[str, Any]]:
         # Created on first use (not in __init__) so this addition stays apart from the claim logic.
         return self.__dict__.setdefault("_markers", {})  # type: ignore[no-any-return]

@@ -1,0 +1,102 @@
+"""KubeSent's undo record on a workload, and the restore it allows. Pure: no I/O.
+
+Every limit raise KubeSent writes to a workload (automatic or approved) carries, in the same update,
+``kubesent.dev/undo.<memory|cpu>: "<container>:<old>:<new>"``. The admission policy
+(``exporter-config/kubesent-rbac/patch-scope-policy.yaml``) checks that ``old`` and ``new`` are exactly the
+values that update replaces and writes, so the record cannot be forged by KubeSent itself. The one lowering of
+a limit the policy allows is the restore: ``new`` back to ``old``, while the limit still is ``new``, with the
+record dropped in the same update, so it is used once. The verifier (``verify``) writes it.
+
+Probe timing and image changes carry no record: their undo is a person's (the verifier escalates).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kubesent import objects
+from kubesent.evidence import templates
+
+PREFIX = "kubesent.dev/undo."
+REVERTED = "kubesent.dev/reverted"
+# ``previous`` names the fields the way remedies.render records them; the annotation names the limit.
+RESOURCES = {"memory_limit": "memory", "cpu_limit": "cpu"}
+
+
+@dataclass(frozen=True)
+class Change:
+    container: str
+    resource: str
+    """``memory`` or ``cpu``: the limit that was raised."""
+    old: str
+    new: str
+
+    @property
+    def annotation(self) -> str:
+        return f"{self.container}:{self.old}:{self.new}"
+
+
+def planned(*, kind: str, patch: dict[str, Any], previous: dict[str, Any], container: str | None) -> list[Change]:
+    """The undo records of a patch: one per limit it raises in ``container`` over a value that existed."""
+    if not container or kind == "Pod":
+        return []
+    limits = objects.as_dict(objects.as_dict(_patched_container(patch, kind, container).get("resources"))
+                             .get("limits"))
+    changes = []
+    for field, resource in RESOURCES.items():
+        old, new = previous.get(field), limits.get(resource)
+        if isinstance(old, str) and old and isinstance(new, str) and new:
+            changes.append(Change(container=container, resource=resource, old=old, new=new))
+    return changes
+
+
+def as_annotations(changes: list[Change]) -> dict[str, str]:
+    return {PREFIX + change.resource: change.annotation for change in changes}
+
+
+def parse(annotations: dict[str, str]) -> list[Change]:
+    """The undo records on a workload; malformed ones are skipped (anyone may edit annotations, and the
+    policy judges a restore by the record it finds, not by what this parser makes of it)."""
+    found = []
+    for resource in RESOURCES.values():
+        parts = str(annotations.get(PREFIX + resource) or "").split(":")
+        if len(parts) == 3 and all(parts):
+            found.append(Change(container=parts[0], resource=resource, old=parts[1], new=parts[2]))
+    return found
+
+
+def restore_patch(kind: str, changes: list[Change], *, resource_version: str, note: str) -> dict[str, Any]:
+    """The strategic-merge patch that writes each change's ``old`` back and drops its record."""
+    by_container: dict[str, dict[str, str]] = {}
+    for change in changes:
+        by_container.setdefault(change.container, {})[change.resource] = change.old
+    patch: dict[str, Any] = {"spec": {"containers": [{"name": name, "resources": {"limits": limits}}
+                                                     for name, limits in sorted(by_container.items())]}}
+    for part in reversed(templates.template_path(kind)):
+        patch = {part: patch}
+    dropped: dict[str, str | None] = {PREFIX + change.resource: None for change in changes}
+    return {**patch, "metadata": {"resourceVersion": resource_version,
+                                  "annotations": {**dropped, REVERTED: note}}}
+
+
+def current_limit(workload: dict[str, Any], kind: str, *, container: str, resource: str) -> str | None:
+    """A container's limit in a workload's live template, as the server stores it."""
+    template: Any = workload
+    for part in templates.template_path(kind):
+        template = objects.as_dict(template).get(part)
+    found = templates.find_container(objects.as_dict(template).get("spec"), container)
+    if found is None:
+        return None
+    value = objects.as_dict(objects.as_dict(found[1].get("resources")).get("limits")).get(resource)
+    return str(value) if value is not None else None
+
+
+def _patched_container(patch: dict[str, Any], kind: str, container: str) -> dict[str, Any]:
+    inner: Any = patch
+    for part in templates.template_path(kind):
+        inner = objects.as_dict(inner).get(part)
+    for item in objects.as_dict(objects.as_dict(inner).get("spec")).get("containers") or []:
+        if isinstance(item, dict) and item.get("name") == container:
+            return item
+    return {}
