@@ -1,5 +1,7 @@
 """Cloud Function entry points (gen2). ``on_pod_event`` (Pub/Sub ``messagePublished``): decode, run the
 pipeline, ack or retry. ``kubesent_http`` (HTTP, a separate function): ``GET /health``, ``POST /analyze``.
+``kubesent_notify`` (the report topic) tells people; ``kubesent_approve`` (HTTP) takes their decisions;
+``kubesent_verify`` (a scheduler's tick) checks every applied fix and undoes what made things worse.
 
 ``PermanentError`` → one log line and return (ack). ``TransientError`` → one log line and raise
 (Pub/Sub redelivers). Dependencies are built lazily, once per instance.
@@ -158,3 +160,36 @@ def kubesent_approve(request: Any) -> tuple[str, int, dict[str, str]]:
         return "KubeSent could not reach the cluster or the ledger; try again in a minute", 503, {}
     return response.body, response.status, {"Content-Type": response.content_type,
                                              "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+_verifier: Any = None
+_verifier_lock = threading.Lock()
+
+
+def _get_verifier() -> Any:
+    """The instance's verifier (``kubesent.verify``), built on the first tick."""
+    global _verifier
+    if _verifier is None:
+        with _verifier_lock:
+            if _verifier is None:
+                from kubesent import verify, wiring
+                from kubesent.settings import Settings
+
+                settings = Settings()
+                _verifier = verify.Verifier(settings, cluster=wiring.build_cluster(settings),
+                                            ledger=wiring.build_ledger(settings),
+                                            reporter=wiring.build_reporter(settings))
+    return _verifier
+
+
+@functions_framework.cloud_event
+def kubesent_verify(cloud_event: CloudEvent) -> None:
+    """Cloud Scheduler's tick (Pub/Sub): check every due fix. Its message carries nothing; a ledger outage raises
+    (the tick is retried), a cluster fault on one check leaves that check for the next tick."""
+    try:
+        decided = _get_verifier().run()
+    except errors.TransientError as exc:
+        audit.log_problem("WARNING", "kubesent.verify_retry", error=type(exc).__name__, detail=str(exc))
+        raise
+    audit.log_problem("INFO", "kubesent.verify_run", decided=len(decided),
+                      outcomes=sorted({str((r.verification or {}).get("outcome")) for r in decided}))

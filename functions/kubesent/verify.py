@@ -35,6 +35,8 @@ VERIFIED_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
 # A leased check comes back after this if its verifier died (the function's timeout is 60 s).
 LEASE_SECONDS = 120
 MARKER = "verify/{incident_id}"
+# A restore meets the controllers' status writes (each moves the resourceVersion): read again, a few times.
+UNDO_ATTEMPTS = 3
 
 
 def utcnow() -> datetime:
@@ -171,33 +173,31 @@ class Verifier:
             return "not undone: automatic undo is off (KUBESENT_VERIFY_UNDO=false)"
         if not pending.changes:
             return f"not undone: {pending.remedy} has no automatic undo; the previous values are in the record"
-        metadata = objects.as_dict(workload.get("metadata"))
-        generation = int(metadata.get("generation") or 0)
-        if generation != pending.generation:
-            return (f"not undone: the workload changed after KubeSent's patch (generation {pending.generation} → "
-                    f"{generation}), by a person or a GitOps tool; they decide")
-        recorded = set(undo.parse({str(k): str(v) for k, v in objects.as_dict(metadata.get("annotations")).items()}))
-        for change in pending.changes:
-            live = undo.current_limit(workload, pending.kind, container=change.container, resource=change.resource)
-            if change not in recorded or live is None or not _same_quantity(live, change.new):
-                return (f"not undone: the {change.resource} limit of {change.container} is no longer KubeSent's "
-                        f"{change.new} (now {live}); a person decides")
-        if self.settings.dry_run:
-            return "not undone: dry-run mode (KUBESENT_DRY_RUN=true)"
-        body = undo.restore_patch(pending.kind, list(pending.changes),
-                                  resource_version=str(metadata.get("resourceVersion") or ""),
-                                  note=f"{now.isoformat()} incident {pending.incident_id}: {judgement.outcome}")
         target = {"api_version": pending.api_version, "kind": pending.kind, "namespace": pending.namespace,
                   "name": pending.name}
-        try:
-            self.cluster.patch(**target, body=body, dry_run=True)
-            self.cluster.patch(**target, body=body, dry_run=False)
-        except errors.Conflict:
-            return "not undone: the workload changed while KubeSent restored it; a person decides"
-        except errors.ClusterRefused as exc:
-            return f"not undone: the API server refused the restore ({errors.truncate(str(exc))})"
-        return "undone: " + "; ".join(f"{c.resource} limit of {c.container} restored to {c.old} (was {c.new})"
-                                      for c in pending.changes)
+        for _ in range(UNDO_ATTEMPTS):
+            blocker = _undo_blocker(pending, workload)
+            if blocker:
+                return blocker
+            if self.settings.dry_run:
+                return "not undone: dry-run mode (KUBESENT_DRY_RUN=true)"
+            body = undo.restore_patch(
+                pending.kind, list(pending.changes),
+                resource_version=str(objects.as_dict(workload.get("metadata")).get("resourceVersion") or ""),
+                note=f"{now.isoformat()} incident {pending.incident_id}: {judgement.outcome}")
+            try:
+                self.cluster.patch(**target, body=body, dry_run=True)
+                self.cluster.patch(**target, body=body, dry_run=False)
+            except errors.Conflict:
+                # The controllers write the status all through a rollout, and each write moves the resourceVersion:
+                # read again, and restore only if the spec is still as KubeSent's patch left it.
+                workload = self.cluster.read(**target)
+                continue
+            except errors.ClusterRefused as exc:
+                return f"not undone: the API server refused the restore ({errors.truncate(str(exc))})"
+            return "undone: " + "; ".join(f"{c.resource} limit of {c.container} restored to {c.old} (was {c.new})"
+                                          for c in pending.changes)
+        return "not undone: the workload kept changing while KubeSent restored it; a person decides"
 
     def _decide(self, pending: Pending, outcome: str, reason: str, undone: str, now: datetime) -> AuditRecord:
         verification = {"outcome": outcome, "detail": reason, "undo": undone, "checked_at": now.isoformat(),
@@ -229,6 +229,22 @@ class Verifier:
         return AuditRecord(action=action, reason=text, incident_id=pending.incident_id, category=pending.category,
                            remedy=pending.remedy, verification=verification,
                            target=Target(kind=pending.kind, namespace=pending.namespace, name=pending.name))
+
+
+def _undo_blocker(pending: Pending, workload: dict[str, Any]) -> str:
+    """Why the workload must not be restored (someone changed it after KubeSent), or ""."""
+    metadata = objects.as_dict(workload.get("metadata"))
+    generation = int(metadata.get("generation") or 0)
+    if generation != pending.generation:
+        return (f"not undone: the workload changed after KubeSent's patch (generation {pending.generation} → "
+                f"{generation}), by a person or a GitOps tool; they decide")
+    recorded = set(undo.parse({str(k): str(v) for k, v in objects.as_dict(metadata.get("annotations")).items()}))
+    for change in pending.changes:
+        live = undo.current_limit(workload, pending.kind, container=change.container, resource=change.resource)
+        if change not in recorded or live is None or not _same_quantity(live, change.new):
+            return (f"not undone: the {change.resource} limit of {change.container} is no longer KubeSent's "
+                    f"{change.new} (now {live}); a person decides")
+    return ""
 
 
 def _owned_by(obj: dict[str, Any], uid: str) -> bool:

@@ -66,10 +66,29 @@ def _container_status(container: dict[str, Any], script: dict[str, Any]) -> dict
                       state={"waiting": {"reason": "CrashLoopBackOff", "message": "back-off restarting "
                                          f"failed container {container.get('name')}"}},
                       lastState={"terminated": {"reason": "OOMKilled", "exitCode": _OOM_EXIT_CODE}})
+    elif script.get("notReady"):
+        # Running but never passing its readiness probe: no restart, no failure, just no progress.
+        status.update(ready=False)
     return status
 
 
+def _memory_request(container: dict[str, Any]) -> int:
+    """The memory the scheduler reserves: the request, or the limit when no request is set (the API server
+    defaults a missing request to the limit)."""
+    resources = container.get("resources") or {}
+    text = (resources.get("requests") or {}).get("memory") or (resources.get("limits") or {}).get("memory")
+    return quantity_bytes(text) or 0
+
+
 def pod_status(spec: dict[str, Any], script: dict[str, Any]) -> dict[str, Any]:
+    too_big = script.get("unschedulableAboveMemory")
+    if too_big is not None and sum(_memory_request(c) for c in spec.get("containers") or []) > (
+            quantity_bytes(too_big) or 0):
+        # What the scheduler reports when no node has the memory the pod requests (and no kubelet runs it).
+        return {"phase": "Pending", "conditions": [{
+            "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+            "message": "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: "
+                       "3 No preemption victims found for incoming pod."}]}
     statuses = [_container_status(container, script) for container in spec.get("containers") or []]
     ready = all(entry["ready"] for entry in statuses)
     pulling = any((entry["state"].get("waiting") or {}).get("reason") == "ImagePullBackOff"

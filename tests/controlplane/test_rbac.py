@@ -16,14 +16,16 @@ USER = identities.kubesent_username()
 # ConfigMaps are left out on purpose: their data can be anything, and gather.py reads the 403 as "unknown".
 NOT_GRANTED_KINDS = {"ConfigMap"}
 READS = [("get", plural) for kind, (_, plural) in sorted(kube._KIND_PATHS.items()) if kind not in NOT_GRANTED_KINDS]
-# The pod's events, and a Deployment's ReplicaSets (its revisions, for a rollback), are listed.
-CALLS = [*READS, ("get", "pods/log"), ("list", "events"), ("list", "replicasets"), ("patch", "pods/resize"),
+# The pod's events, a Deployment's ReplicaSets (its revisions, for a rollback) and a patched workload's pods (the
+# verifier) are listed.
+CALLS = [*READS, ("get", "pods/log"), ("list", "events"), ("list", "replicasets"), ("list", "pods"),
+         ("patch", "pods/resize"),
          *[("patch", kube._KIND_PATHS[kind][1]) for kind in sorted(k8s.PATCHABLE_KINDS)]]
 NEVER = [
     ("get", "secrets"), ("list", "secrets"), ("watch", "secrets"),
     ("create", "pods/exec"), ("get", "pods/exec"), ("create", "pods/attach"), ("create", "pods/portforward"),
     ("get", "configmaps"), ("list", "configmaps"),
-    ("list", "pods"), ("watch", "pods"), ("watch", "events"), ("get", "events"), ("create", "events"),
+    ("watch", "pods"), ("watch", "events"), ("get", "events"), ("create", "events"),
     ("list", "deployments"), ("watch", "deployments"),
     ("update", "deployments"), ("delete", "deployments"), ("create", "deployments"),
     ("patch", "deployments/scale"), ("patch", "deployments/status"), ("patch", "replicasets"),

@@ -24,7 +24,10 @@ MAX_TEXT_CHARS = 1500
 _PREVIOUS_ALIASES = {"resources.limits.memory": "memory_limit", "resources.requests.memory": "memory_request",
                      "resources.limits.cpu": "cpu_limit"}
 TITLES = {"proposed": "Fix proposed", "escalated": "Needs a person", "applied": "Fix applied",
-          "dry_run": "Fix passes the policy (dry-run)", "ignored": "Ignored"}
+          "dry_run": "Fix passes the policy (dry-run)", "ignored": "Ignored",
+          # The verifier's outcomes (``verify``), which follow an applied fix in the same thread.
+          "verified": "Fix verified", "not_healed": "Fix did not heal, needs a person",
+          "worse": "Fix made things worse", "stalled": "Fix's rollout stalled"}
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,8 @@ class Links:
 class Message:
     incident_id: str
     state: str
-    """The record's action: proposed, escalated, applied, dry_run."""
+    """The record's action (proposed, escalated, applied, dry_run), or the verifier's outcome of a written fix
+    (verified, not_healed, worse, stalled)."""
     title: str
     what_failed: str
     evidence: tuple[str, ...]
@@ -79,9 +83,11 @@ def render(record: AuditRecord, *, links: Links, approve_token: str | None = Non
         failed += f" ({_clean(event['reason'])}: {_clean(event.get('message', ''))})"
     diagnosis = (f"{_clean(record.root_cause) or 'no diagnosis'} — remedy {record.remedy or 'none'}, "
                  f"confidence {record.confidence}, by {record.diagnosed_by or 'nobody'}")
+    # A checked fix moves to the verifier's outcome: a state of its own, so it is news to every sink.
+    state = str((record.verification or {}).get("outcome") or record.action)
     return Message(
-        incident_id=record.incident_id or "", state=record.action,
-        title=f"{TITLES.get(record.action, record.action)}: {where}", what_failed=_cut(failed),
+        incident_id=record.incident_id or "", state=state,
+        title=f"{TITLES.get(state, state)}: {where}", what_failed=_cut(failed),
         evidence=tuple(_clean(line) for line in record.evidence[:MAX_EVIDENCE_LINES]), diagnosis=_cut(diagnosis),
         decision=_cut(f"{record.action}: {_clean(record.reason)}"), diff=patch_diff(record), target=where,
         links=links, approve_token=approve_token, reject_token=reject_token)

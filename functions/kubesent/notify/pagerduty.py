@@ -1,5 +1,6 @@
-"""The PagerDuty sink: Events API v2 (FACTS.md §9). An escalation triggers an alert, a healed incident
-resolves it; ``dedup_key`` is the incident id, so PagerDuty itself folds repeats into one alert.
+"""The PagerDuty sink: Events API v2 (FACTS.md §9). An escalation (or a fix the verifier found not healed,
+worse or stalled) triggers an alert, a healed incident (applied, then verified) resolves it;
+``dedup_key`` is the incident id, so PagerDuty itself folds repeats into one alert.
 
 Proposals and dry-runs do not page: they wait for a person in chat, not in the night.
 """
@@ -13,8 +14,8 @@ from kubesent.notify.message import Message
 
 # Events API v2 limits: summary 1024 characters, source and component 255.
 MAX_SUMMARY_CHARS = 1024
-TRIGGER_STATES = frozenset({"escalated"})
-RESOLVE_STATES = frozenset({"applied"})
+TRIGGER_STATES = frozenset({"escalated", "not_healed", "worse", "stalled"})
+RESOLVE_STATES = frozenset({"applied", "verified"})
 
 
 class PagerDutySink:
