@@ -171,7 +171,7 @@ class Approver:
                            approver=approver, now=now)
 
     def _facts_now(self, proposal: AuditRecord) -> Evidence:
-        # The ledger's copy is stored before the event summary is added: the owner chain names the pod.
+        # The ledger's copy carries the event summary; a record stored before it did names the pod in its chain.
         event = proposal.event
         chain_pod = next((link.split("/", 1)[1] for link in proposal.owner_chain if link.startswith("Pod/")), "")
         namespace = event.get("namespace") or (proposal.target.namespace if proposal.target else "")

@@ -103,7 +103,9 @@ class Pipeline:
         self.fast_path.claimed(event, admitted, cluster=self.settings.cluster_name)
         try:
             try:
-                record = incident.record(admitted, self._judge(admitted, now))
+                # The ledger keeps what failed too: the notifier and the approval page show it from there.
+                record = incident.record(admitted, self._judge(admitted, now)).model_copy(
+                    update={"event": incident.event_summary(event)})
             except errors.TransientError:
                 self.ledger.release(key)
                 raise
