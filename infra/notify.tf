@@ -314,12 +314,18 @@ resource "google_cloudfunctions2_function" "approve" {
       GOOGLE_CLOUD_PROJECT          = var.project_id
       KUBESENT_FIRESTORE_DATABASE   = var.firestore_database
       KUBESENT_FIRESTORE_COLLECTION = var.ledger_collection
-      KUBESENT_KUBE_MODE            = "gke"
-      KUBESENT_GKE_CLUSTER          = var.gke_cluster
-      KUBESENT_GKE_ENDPOINT         = var.gke_endpoint
-      KUBESENT_CLUSTER_NAME         = var.cluster_name
-      KUBESENT_NAMESPACES_ALLOW     = join(",", var.namespaces_allow)
-      KUBESENT_REPORT_TOPIC         = var.report_topic_enabled ? google_pubsub_topic.reports[0].id : ""
+      # gke: the bearer token is this function's own service account (approver above), which GKE names by
+      # its email: approverUsername in kubesent.env (output kubesent_rbac_env), its own RoleBindings and its
+      # own admission policy (exporter-config/kubesent-rbac/approve-scope-policy.yaml), never the function's.
+      KUBESENT_KUBE_MODE        = "gke"
+      KUBESENT_GKE_CLUSTER      = var.gke_cluster
+      KUBESENT_GKE_ENDPOINT     = var.gke_endpoint
+      KUBESENT_CLUSTER_NAME     = var.cluster_name
+      KUBESENT_NAMESPACES_ALLOW = join(",", var.namespaces_allow)
+      # The same bounds as the function's: policy.decide re-runs at the click with them.
+      KUBESENT_MEMORY_CEILING = var.memory_ceiling
+      KUBESENT_CPU_CEILING    = var.cpu_ceiling
+      KUBESENT_REPORT_TOPIC   = var.report_topic_enabled ? google_pubsub_topic.reports[0].id : ""
     }, local.approve_secret_env)
   }
 

@@ -16,9 +16,11 @@ output "function_service_account" {
 }
 
 output "kubesent_rbac_env" {
-  description = "exporter-config/kubesent-rbac/kubesent.env for this project: the RBAC subject, the admission ceilings and the namespaces, from the same variables as the function's settings. Write it there, then `make kubesent-rbac`."
-  value       = <<-EOT
+  description = "exporter-config/kubesent-rbac/kubesent.env for this project: the RBAC subjects (the function's and the approval endpoint's service accounts), the admission ceilings and the namespaces, from the same variables as the functions' settings. Write it there, then `make kubesent-rbac`."
+  # Without the approval endpoint its bindings name an address no Google account can have (.invalid).
+  value = <<-EOT
     username=${google_service_account.function.email}
+    approverUsername=${var.approval_enabled ? google_service_account.approver[0].email : "approval-disabled@kubesent.invalid"}
     memoryCeiling=${var.memory_ceiling}
     cpuCeiling=${var.cpu_ceiling}
     namespaces=${join(",", var.namespaces_allow)}

@@ -1,4 +1,8 @@
-"""Generate ``exporter-config/kubesent-rbac/namespaces.yaml``: KubeSent's RoleBindings, one pair per namespace.
+"""Generate ``exporter-config/kubesent-rbac/namespaces.yaml``: KubeSent's RoleBindings, per namespace.
+
+Two identities, each with its own bindings of the same two ClusterRoles (read; patch a workload or resize
+a bare Pod): the function (``username``) and the approval endpoint (``approverUsername``), which reads the
+same facts again at the click and writes the same kinds of patch, bounded by its own admission policy.
 
 kustomize cannot loop, so this writes the per-namespace bindings from the ``namespaces`` list of
 ``kubesent.env`` (the same list Terraform passes to the function as KUBESENT_NAMESPACES_ALLOW). The
@@ -22,7 +26,9 @@ from local_emulator.controlplane import identities
 RBAC_DIR = identities.KUBESENT_ENV.parent
 OUTPUT = RBAC_DIR / "namespaces.yaml"
 PLACEHOLDER_USER = "set-from-kubesent.env"
-ROLES = ("kubesent-reader", "kubesent-patcher")
+# (RoleBinding name, ClusterRole): kustomization.yaml fills each binding's subject by its name.
+BINDINGS = (("kubesent-reader", "kubesent-reader"), ("kubesent-patcher", "kubesent-patcher"),
+            ("kubesent-approver-reader", "kubesent-reader"), ("kubesent-approver-patcher", "kubesent-patcher"))
 # Kept in step with kubesent.settings.DEFAULT_NAMESPACE_DENY by tests/controlplane/test_rbac_generator.py:
 # the control plane is never KubeSent's to read or heal.
 REFUSED_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "gke-*")
@@ -50,13 +56,13 @@ def namespaces(env: dict[str, str]) -> list[str]:
 
 
 def render(names: list[str]) -> str:
-    """The RoleBindings of both ClusterRoles in each namespace, as one multi-document YAML."""
+    """The RoleBindings of both ClusterRoles, for both identities, in each namespace, as one multi-document YAML."""
     documents = []
     for namespace in names:
-        for role in ROLES:
+        for binding, role in BINDINGS:
             documents.append(
                 "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n"
-                f"metadata:\n  name: {role}\n  namespace: {namespace}\n"
+                f"metadata:\n  name: {binding}\n  namespace: {namespace}\n"
                 f"roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: {role}\n"
                 "subjects:\n  - apiGroup: rbac.authorization.k8s.io\n    kind: User\n"
                 f"    name: {PLACEHOLDER_USER}\n")

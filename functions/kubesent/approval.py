@@ -34,7 +34,7 @@ from kubesent.evidence import corroborate, gather
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import Evidence
 from kubesent.incident import Incident, Outcome
-from kubesent.ledger import IncidentKey, Ledger
+from kubesent.ledger import IncidentKey, Ledger, snooze
 from kubesent.settings import Settings
 from kubesent.write import SafeWriter
 
@@ -44,8 +44,8 @@ APPROVABLE = frozenset({RemedyKind.RAISE_MEMORY_LIMIT.value, RemedyKind.RAISE_CP
                         RemedyKind.ADD_IMAGE_PULL_SECRET.value})
 # A decision left "pending" by a crashed instance may be taken over after this (the function's timeout is 60 s).
 PENDING_LEASE_SECONDS = 300
-# How long a snooze lasts; recorded as the marker snooze/<incident id> for whoever honours it.
-SNOOZE_SECONDS = 4 * 3600
+# How long a snooze lasts; recorded as the marker snooze/<incident id>, honoured by the pipeline (ledger.snooze).
+SNOOZE_SECONDS = snooze.SNOOZE_SECONDS
 
 
 class Reporter(Protocol):
@@ -112,7 +112,9 @@ class Approver:
         except errors.PermanentError as exc:
             # RBAC or admission refused a read, or a setting cannot work: a person must look; say why.
             answer = Answer(409, "Refused now", f"KubeSent could not carry this out: {errors.truncate(str(exc))}")
-        self.ledger.write_marker(name, {**pending, "status": "done", "answer": answer.status, "title": answer.title,
+        # A snooze is "not now", not a decision: the proposal stays approvable (or rejectable) with its links.
+        status = "released" if claims.decision == "snooze" and answer.status == 200 else "done"
+        self.ledger.write_marker(name, {**pending, "status": status, "answer": answer.status, "title": answer.title,
                                         "detail": answer.detail}, now=at, create_only=False)
         if answer.record is not None:
             audit.emit(answer.record)
@@ -137,9 +139,7 @@ class Approver:
                      now: datetime) -> Answer:
         verb = {"reject": "rejected", "snooze": f"snoozed for {SNOOZE_SECONDS // 3600} h"}[claims.decision]
         if claims.decision == "snooze":
-            until = now.timestamp() + SNOOZE_SECONDS
-            self.ledger.write_marker(f"snooze/{claims.incident_id}", {"until": until, "by": approver}, now=now,
-                                     create_only=False)
+            snooze.snooze(self.ledger, claims.incident_id, by=approver, now=now, seconds=SNOOZE_SECONDS)
         record = proposal.model_copy(update={"reason": f"{verb} by {approver}; nothing written. The proposal was: "
                                                        f"{proposal.reason}"})
         return Answer(200, verb.capitalize().split(" for")[0], record.reason, record)
@@ -171,7 +171,7 @@ class Approver:
                            approver=approver, now=now)
 
     def _facts_now(self, proposal: AuditRecord) -> Evidence:
-        # The ledger's copy is stored before the event summary is added: the owner chain names the pod.
+        # The ledger's copy carries the event summary; a record stored before it did names the pod in its chain.
         event = proposal.event
         chain_pod = next((link.split("/", 1)[1] for link in proposal.owner_chain if link.startswith("Pod/")), "")
         namespace = event.get("namespace") or (proposal.target.namespace if proposal.target else "")

@@ -24,7 +24,7 @@ from kubesent.evidence import annotation, corroborate, gather
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import Evidence
 from kubesent.incident import Incident, Outcome
-from kubesent.ledger import IncidentKey, Ledger, Verdict, budget
+from kubesent.ledger import IncidentKey, Ledger, Verdict, budget, snooze
 from kubesent.ledger.metered import MeteredLedger
 from kubesent.metrics import MemoryMetrics
 from kubesent.settings import Settings
@@ -97,10 +97,15 @@ class Pipeline:
                                           settled=admitted.admission.settled)
             self._count_duplicates(key, flush, now)
             return incident.record(admitted, Outcome("ignored", f"duplicate: {admitted.admission.reason}"))
+        snoozed = self._snoozed(admitted, now)
+        if snoozed is not None:
+            return snoozed
         self.fast_path.claimed(event, admitted, cluster=self.settings.cluster_name)
         try:
             try:
-                record = incident.record(admitted, self._judge(admitted, now))
+                # The ledger keeps what failed too: the notifier and the approval page show it from there.
+                record = incident.record(admitted, self._judge(admitted, now)).model_copy(
+                    update={"event": incident.event_summary(event)})
             except errors.TransientError:
                 self.ledger.release(key)
                 raise
@@ -110,6 +115,15 @@ class Pipeline:
             raise
         self.fast_path.completed(key)
         return record
+
+    def _snoozed(self, admitted: Incident, now: datetime) -> AuditRecord | None:
+        """A person snoozed this incident (``ledger.snooze``): an ``ignored`` record saying so, and the claim
+        released, so the ledger keeps the proposal (still approvable) and judges the incident after the snooze."""
+        held = snooze.holding(self.ledger, admitted.key.id, admitted.admission, now=now)
+        if held is None:
+            return None
+        self.ledger.release(admitted.key)
+        return incident.record(admitted, Outcome("ignored", held.reason()))
 
     def _count_duplicates(self, key: IncidentKey, count: int, now: datetime) -> None:
         """Add the duplicates answered since the last flush to the incident's counter: best effort, never retried

@@ -1,8 +1,9 @@
 """Who may call the control plane: an admin and one static token per KubeSent identity.
 
-KubeSent's user name is read from ``exporter-config/kubesent-rbac/kubesent.env``, the one variable the
-RBAC bindings and the admission policy are generated from, so the tests authenticate as exactly the
-user those manifests name. Pure: reads one file, never starts anything.
+KubeSent's user names (the function's and the approval endpoint's) are read from
+``exporter-config/kubesent-rbac/kubesent.env``, the one file the RBAC bindings and the admission policies
+are generated from, so the tests authenticate as exactly the users those manifests name.
+Pure: reads one file, never starts anything.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 KUBESENT_ENV = ROOT / "exporter-config" / "kubesent-rbac" / "kubesent.env"
 ADMIN = "admin"
 KUBESENT = "kubesent"
+APPROVER = "approver"
 CONTROLLER_MANAGER = "controller-manager"
 
 
@@ -47,12 +49,18 @@ def kubesent_username(path: pathlib.Path = KUBESENT_ENV) -> str:
     return read_env(path)["username"]
 
 
+def approver_username(path: pathlib.Path = KUBESENT_ENV) -> str:
+    """The user name of the approval endpoint's own identity (its Google service account on GKE)."""
+    return read_env(path)["approverUsername"]
+
+
 def make() -> dict[str, Identity]:
-    """Fresh random tokens for the admin, the controller manager and KubeSent."""
+    """Fresh random tokens for the admin, the controller manager, KubeSent and its approval endpoint."""
     return {
         ADMIN: Identity(ADMIN, "kubesent-test-admin", ("system:masters",), secrets.token_hex(16)),
         # Simplest working grant for the controllers: they run as one user with full rights.
         CONTROLLER_MANAGER: Identity(CONTROLLER_MANAGER, "system:kube-controller-manager",
                                      ("system:masters",), secrets.token_hex(16)),
         KUBESENT: Identity(KUBESENT, kubesent_username(), ("system:authenticated",), secrets.token_hex(16)),
+        APPROVER: Identity(APPROVER, approver_username(), ("system:authenticated",), secrets.token_hex(16)),
     }

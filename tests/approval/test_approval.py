@@ -163,3 +163,15 @@ def test_a_refused_read_is_an_answer_not_a_crash(proposed: dict[str, Any], sandb
     answer = proposed["approver"].decide(token(proposed["record"].incident_id), approver="ana")
 
     assert answer.status == 409 and "could not carry this out" in answer.detail
+
+
+def test_the_stored_proposal_says_what_failed(proposed: dict[str, Any]) -> None:
+    """The ledger's copy has the event summary, so the notifier and the approval page can show what failed."""
+    record = proposed["record"]
+
+    stored = proposed["ledger"].stored_record(record.incident_id)
+    answer, _ = proposed["approver"].preview(token(record.incident_id))
+
+    assert stored["event"] == record.event and stored["event"]["reason"] == "BackOff"
+    assert stored["event"]["pod"] == record.owner_chain[0].split("/", 1)[1] and stored["event"]["message"]
+    assert answer.record is not None and answer.record.event["reason"] == "BackOff"

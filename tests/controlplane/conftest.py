@@ -48,3 +48,11 @@ def kubesent_client(control_plane: ControlPlane) -> Iterator[kubernetes.client.A
 @pytest.fixture()
 def kubectl(control_plane: ControlPlane) -> support.Kubectl:
     return support.Kubectl(control_plane)
+
+
+@pytest.fixture(scope="session")
+def approver_client(control_plane: ControlPlane) -> Iterator[kubernetes.client.ApiClient]:
+    """The approval endpoint's own identity (approverUsername in kubesent.env)."""
+    client = support.api_client(control_plane, identities.APPROVER)
+    yield client
+    client.close()

@@ -71,32 +71,40 @@ def wait_for_policy(plane: ControlPlane) -> None:
     params are loaded too: without them `parameterNotFoundAction: Deny` refuses everything).
     """
     client = api_client(plane, identities.ADMIN)
-    kubesent = api_client(plane, identities.KUBESENT)
     try:
         apps = kubernetes.client.AppsV1Api(client)
         name = "policy-probe"
         apps.create_namespaced_deployment(ALLOWED, deployment(name))
-        as_kubesent = kubernetes.client.AppsV1Api(kubesent)
+        for identity, policy in ((identities.KUBESENT, "kubesent-patch-scope"),
+                                 (identities.APPROVER, "kubesent-approve-scope")):
+            _wait_for_one_policy(plane, identity, policy, name)
+        apps.delete_namespaced_deployment(name, ALLOWED)
+    finally:
+        client.close()
+
+
+def _wait_for_one_policy(plane: ControlPlane, identity: str, policy: str, name: str) -> None:
+    writer = api_client(plane, identity)
+    try:
+        as_writer = kubernetes.client.AppsV1Api(writer)
         raise_limit = {"spec": {"template": {"spec": {"containers": [
             {"name": "app", "resources": {"limits": {"memory": "1Gi"}}}]}}}}
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
             try:
-                as_kubesent.patch_namespaced_deployment(name, ALLOWED, {"spec": {"replicas": 3}}, dry_run="All")
+                as_writer.patch_namespaced_deployment(name, ALLOWED, {"spec": {"replicas": 3}}, dry_run="All")
             except kubernetes.client.ApiException as exc:
-                if exc.status == 403 and "kubesent-patch-scope" in str(exc.body):
+                if exc.status == 403 and policy in str(exc.body):
                     try:
-                        as_kubesent.patch_namespaced_deployment(name, ALLOWED, raise_limit, dry_run="All")
+                        as_writer.patch_namespaced_deployment(name, ALLOWED, raise_limit, dry_run="All")
                     except kubernetes.client.ApiException:
                         pass  # params not seen yet
                     else:
-                        apps.delete_namespaced_deployment(name, ALLOWED)
                         return
             time.sleep(0.5)
-        raise AssertionError("the admission policy never refused a replicas change while allowing a raise")
+        raise AssertionError(f"{policy} never refused a replicas change while allowing a raise")
     finally:
-        client.close()
-        kubesent.close()
+        writer.close()
 
 
 def unique(prefix: str) -> str:

@@ -13,15 +13,17 @@ def test_kubesent_rbac_applied_and_is_stable(kubectl: support.Kubectl) -> None:
     again = kubectl.run("apply", "--server-side", "--field-manager=kubesent-install", "-k", str(support.KUBESENT_RBAC))
     diff = kubectl.run("diff", "--server-side", "--field-manager=kubesent-install", "-k", str(support.KUBESENT_RBAC),
                        check=False)
-    checked = kubectl.run("wait", "validatingadmissionpolicy/kubesent-patch-scope", "--timeout=60s",
-                          "--for=jsonpath={.status.observedGeneration}")
-    warnings = kubectl.run("get", "validatingadmissionpolicy", "kubesent-patch-scope",
-                           "-o", "jsonpath={.status.typeChecking.expressionWarnings}")
 
     assert "validatingadmissionpolicybinding.admissionregistration.k8s.io/kubesent-patch-scope" in again.stdout
+    assert "validatingadmissionpolicybinding.admissionregistration.k8s.io/kubesent-approve-scope" in again.stdout
     assert diff.returncode == 0, diff.stdout + diff.stderr
-    assert "condition met" in checked.stdout
-    assert warnings.stdout == "", warnings.stdout  # the type checker found nothing against the schemas
+    for policy in ("kubesent-patch-scope", "kubesent-approve-scope", "kubesent-resize-scope"):
+        checked = kubectl.run("wait", f"validatingadmissionpolicy/{policy}", "--timeout=60s",
+                              "--for=jsonpath={.status.observedGeneration}")
+        warnings = kubectl.run("get", "validatingadmissionpolicy", policy,
+                               "-o", "jsonpath={.status.typeChecking.expressionWarnings}")
+        assert "condition met" in checked.stdout
+        assert warnings.stdout == "", warnings.stdout  # the type checker found nothing against the schemas
 
 
 def test_the_exporter_applies_and_its_deployment_makes_a_replicaset(kubectl: support.Kubectl) -> None:

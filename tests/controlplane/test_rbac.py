@@ -1,7 +1,9 @@
 """KubeSent's RBAC as the API server decides it: a `kubectl auth can-i --as=<identity>` matrix.
 
 Exactly the calls functions/kubesent/cluster/kube.py makes, in the namespaces kubesent.env lists; nothing in
-kube-system or in a namespace that is not listed; no Secrets, no exec, no watch, nothing cluster-wide.
+kube-system or in a namespace that is not listed; no Secrets, no exec, no watch, nothing cluster-wide. The same
+matrix holds for the approval endpoint's own identity: it re-reads the same facts and writes the same kinds of
+patch (its admission policy, not its RBAC, is what differs).
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from local_emulator.controlplane import identities
 from tests.controlplane import support
 
 USER = identities.kubesent_username()
+APPROVER = identities.approver_username()
+USERS = pytest.mark.parametrize("user", [USER, APPROVER], ids=["function", "approver"])
 # ConfigMaps are left out on purpose: their data can be anything, and gather.py reads the 403 as "unknown".
 NOT_GRANTED_KINDS = {"ConfigMap"}
 READS = [("get", plural) for kind, (_, plural) in sorted(kube._KIND_PATHS.items()) if kind not in NOT_GRANTED_KINDS]
@@ -34,30 +38,34 @@ NEVER = [
 ]
 
 
+@USERS
 @pytest.mark.parametrize(("verb", "resource"), CALLS, ids=[f"{v}-{r}" for v, r in CALLS])
 def test_every_call_the_code_makes_is_allowed_in_an_allowed_namespace(
-        kubectl: support.Kubectl, verb: str, resource: str) -> None:
-    assert kubectl.can_i(verb, resource, namespace=support.ALLOWED, as_user=USER)
+        kubectl: support.Kubectl, verb: str, resource: str, user: str) -> None:
+    assert kubectl.can_i(verb, resource, namespace=support.ALLOWED, as_user=user)
 
 
+@USERS
 @pytest.mark.parametrize("namespace", ["kube-system", support.DENIED, "default"])
 @pytest.mark.parametrize(("verb", "resource"), CALLS, ids=[f"{v}-{r}" for v, r in CALLS])
 def test_nothing_is_allowed_outside_the_allowed_namespaces(
-        kubectl: support.Kubectl, verb: str, resource: str, namespace: str) -> None:
-    assert not kubectl.can_i(verb, resource, namespace=namespace, as_user=USER)
+        kubectl: support.Kubectl, verb: str, resource: str, namespace: str, user: str) -> None:
+    assert not kubectl.can_i(verb, resource, namespace=namespace, as_user=user)
 
 
+@USERS
 @pytest.mark.parametrize(("verb", "resource"), NEVER, ids=[f"{v}-{r}" for v, r in NEVER])
 def test_what_kubesent_never_does_is_refused_even_where_it_works(
-        kubectl: support.Kubectl, verb: str, resource: str) -> None:
-    assert not kubectl.can_i(verb, resource, namespace=support.ALLOWED, as_user=USER)
+        kubectl: support.Kubectl, verb: str, resource: str, user: str) -> None:
+    assert not kubectl.can_i(verb, resource, namespace=support.ALLOWED, as_user=user)
 
 
+@USERS
 @pytest.mark.parametrize(("verb", "resource"), [("watch", "*"), ("list", "*"), ("get", "*"), ("list", "pods"),
                                                 ("get", "pods"), ("list", "events"), ("get", "nodes"),
                                                 ("list", "namespaces")])
-def test_nothing_cluster_wide(kubectl: support.Kubectl, verb: str, resource: str) -> None:
-    assert not kubectl.can_i(verb, resource, namespace=None, as_user=USER)
+def test_nothing_cluster_wide(kubectl: support.Kubectl, verb: str, resource: str, user: str) -> None:
+    assert not kubectl.can_i(verb, resource, namespace=None, as_user=user)
 
 
 def test_an_unknown_user_gets_nothing(kubectl: support.Kubectl) -> None:

@@ -133,23 +133,35 @@ def test_kubesent_rbac_reads_what_it_calls_and_writes_narrowly(built_manifests: 
     bindings = of_kind(documents, "RoleBinding")
     assert bindings and all(b["metadata"]["namespace"] not in {"kube-system", "kube-public", "kube-node-lease"}
                             for b in bindings)
-    function_sa = terraform.of_type("google_service_account")["function"]["account_id"].strip('"').replace(
-        "${var.function_name}", terraform.default("function_name"))
-    subjects = [subject for binding in bindings for subject in binding["subjects"]]
-    assert subjects and all(s["kind"] == "User" and s["name"].split("@")[0] == function_sa for s in subjects)
-    # One policy for workload patches, one for a bare Pod's resize; each bound, each for the same user.
+    accounts = terraform.of_type("google_service_account")
+    function_sa, approver_sa = (accounts[name]["account_id"].strip('"').replace(
+        "${var.function_name}", terraform.default("function_name")) for name in ("function", "approver"))
+    # Two identities, the same two roles each: the function, and the approval endpoint's own service account.
+    subjects = {b["metadata"]["name"]: s for b in bindings for s in b["subjects"]}
+    assert all(s["kind"] == "User" for s in subjects.values())
+    user, approver = subjects["kubesent-reader"]["name"], subjects["kubesent-approver-reader"]["name"]
+    assert user.split("@")[0] == function_sa and approver.split("@")[0] == approver_sa
+    assert {b["metadata"]["name"]: (b["roleRef"]["name"], b["subjects"][0]["name"]) for b in bindings} == {
+        "kubesent-reader": ("kubesent-reader", user), "kubesent-patcher": ("kubesent-patcher", user),
+        "kubesent-approver-reader": ("kubesent-reader", approver),
+        "kubesent-approver-patcher": ("kubesent-patcher", approver)}
+    # A policy for the function's patches, one for the approver's, one for a bare Pod's resize (both may resize).
     policies = {p["metadata"]["name"]: p for p in of_kind(documents, "ValidatingAdmissionPolicy")}
     bindings_of = {b["spec"]["policyName"]: b for b in of_kind(documents, "ValidatingAdmissionPolicyBinding")}
-    assert set(policies) == set(bindings_of) == {"kubesent-patch-scope", "kubesent-resize-scope"}
+    assert set(policies) == set(bindings_of) == {"kubesent-patch-scope", "kubesent-approve-scope",
+                                                 "kubesent-resize-scope"}
+    expected = {"kubesent-patch-scope": f"request.userInfo.username == '{user}'",
+                "kubesent-approve-scope": f"request.userInfo.username == '{approver}'",
+                "kubesent-resize-scope": f"request.userInfo.username == '{user}' || "
+                                         f"request.userInfo.username == '{approver}'"}
     (params,) = [cm for cm in of_kind(documents, "ConfigMap") if cm["metadata"]["name"] == "kubesent-guardrails"]
     for name, policy in policies.items():
         binding = bindings_of[name]
-        assert policy["spec"]["matchConditions"][0]["expression"] == (
-            f"request.userInfo.username == '{subjects[0]['name']}'")
+        assert policy["spec"]["matchConditions"][0]["expression"] == expected[name]
         assert binding["spec"]["validationActions"] == ["Deny"]
         assert binding["spec"]["paramRef"]["name"] == params["metadata"]["name"]
         assert binding["spec"]["paramRef"]["namespace"] == params["metadata"]["namespace"] == "kube-system"
-    assert params["data"]["username"] == subjects[0]["name"]
+    assert params["data"]["username"] == user and params["data"]["approverUsername"] == approver
 
 
 def test_terraform_kubesent_env_and_the_function_share_the_ceilings(terraform: Terraform) -> None:
@@ -158,6 +170,7 @@ def test_terraform_kubesent_env_and_the_function_share_the_ceilings(terraform: T
 
     assert terraform.default("memory_ceiling") == env["memoryCeiling"] == Settings().memory_ceiling
     assert terraform.default("cpu_ceiling") == env["cpuCeiling"] == Settings().cpu_ceiling
-    for key in ("username", "memoryCeiling", "cpuCeiling", "namespaces"):
+    for key in ("username", "approverUsername", "memoryCeiling", "cpuCeiling", "namespaces"):
         assert f"{key}=" in output
+    assert "google_service_account.approver[0].email" in output
     assert "KUBESENT_MEMORY_CEILING" in terraform.text and "var.memory_ceiling" in terraform.text

@@ -25,13 +25,14 @@ def test_a_stale_file_is_reported(tmp_path: pathlib.Path) -> None:
     assert kubesent_rbac.main(["--check", "--env", str(env), "--output", str(output)]) == 0
 
 
-def test_each_namespace_gets_a_reader_and_a_patcher_binding() -> None:
+def test_each_namespace_gets_a_reader_and_a_patcher_binding_for_each_identity() -> None:
     documents = list(yaml.safe_load_all(kubesent_rbac.render(kubesent_rbac.namespaces(
         {"namespaces": "shop, checkout,shop"}))))
 
-    assert sorted((d["metadata"]["namespace"], d["roleRef"]["name"]) for d in documents) == [
-        ("checkout", "kubesent-patcher"), ("checkout", "kubesent-reader"),
-        ("shop", "kubesent-patcher"), ("shop", "kubesent-reader")]
+    bound = sorted((d["metadata"]["namespace"], d["metadata"]["name"], d["roleRef"]["name"]) for d in documents)
+    assert bound == [(namespace, binding, role) for namespace in ("checkout", "shop") for binding, role in (
+        ("kubesent-approver-patcher", "kubesent-patcher"), ("kubesent-approver-reader", "kubesent-reader"),
+        ("kubesent-patcher", "kubesent-patcher"), ("kubesent-reader", "kubesent-reader"))]
     assert {d["roleRef"]["kind"] for d in documents} == {"ClusterRole"}
     assert {d["subjects"][0]["name"] for d in documents} == {kubesent_rbac.PLACEHOLDER_USER}
 

@@ -73,7 +73,7 @@ def render(record: AuditRecord, *, links: Links, approve_token: str | None = Non
     target = record.target
     where = f"{target.kind} {target.namespace}/{target.name}" if target else "no workload"
     event = record.event
-    # The ledger's copy of a record has no event summary; its owner chain still names the pod.
+    # A ledger copy stored before it kept the event summary has none; its owner chain still names the pod.
     chain_pod = next((link.split("/", 1)[1] for link in record.owner_chain if link.startswith("Pod/")), "")
     pod_name = event.get("pod") or chain_pod
     namespace = event.get("namespace") or (target.namespace if target else "")
