@@ -15,6 +15,7 @@ from kubesent.diagnosis.schema import RemedyKind
 from kubesent.evidence import trend
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import Termination
+from kubesent.evidence.rollout import Revision, Rollout
 from tests.fakes.evidence_builder import container, evidence
 
 CONTEXT = RuleContext(memory_ceiling_bytes=4 * 2**30, cpu_ceiling_millicores=4000, max_increase_factor=2.0,
@@ -158,3 +159,46 @@ def test_a_plateau_at_the_limit_is_raised_even_after_a_long_run():
                                           memory_trend=_trend(trend.TrendKind.UNDERSIZED)))
 
     assert found.remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and found.propose_only is None
+
+
+def _revision(number: int, limit: str | None, *, container_name: str = "app") -> Revision:
+    resources = {"limits": {"memory": limit}} if limit is not None else {}
+    return Revision(name=f"web-{number:05d}", number=number, replicas=0, available=0, created="",
+                    template={"spec": {"containers": [{"name": container_name, "resources": resources}]}})
+
+
+def _with_history(*older: Revision) -> Rollout:
+    return Rollout(current=_revision(9, "256Mi"), newest=True, previous=older[0] if older else None, older=older)
+
+
+def _started_and_killed(rollout_found: Rollout | None):
+    return dataclasses.replace(_oom(run_seconds=40, pod_started="2024-12-31T23:55:00Z", restarts=1),
+                               rollout=rollout_found)
+
+
+def test_an_older_revision_with_a_lower_limit_is_an_earlier_raise_whoever_made_it():
+    """A Deployment keeps its older ReplicaSets' templates: a lower limit there means the limit was raised."""
+    found = _diagnose(_started_and_killed(_with_history(_revision(8, "256Mi"), _revision(7, "128Mi"))))
+
+    assert found.remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT
+    assert found.propose_only and "revision 7 (web-00007) had 128Mi" in found.propose_only
+    assert "revision 9, this pod's, has 256Mi" in found.propose_only
+
+
+@pytest.mark.parametrize("older", [
+    (_revision(8, "256Mi"),),  # the same limit: another change rolled out
+    (_revision(8, "512Mi"),),  # a higher limit: lowered since, not raised
+    (_revision(8, None),),  # no limit then: a limit was added, not raised
+    (_revision(8, "128Mi", container_name="sidecar"),),  # another container's limit
+    (_revision(8, "a lot"),),  # unreadable: no evidence either way
+])
+def test_revisions_without_a_lower_limit_for_this_container_are_no_earlier_raise(older):
+    found = _diagnose(_started_and_killed(_with_history(*older)))
+
+    assert found.remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and found.propose_only is None
+
+
+def test_without_the_deployments_revisions_the_start_up_shape_still_raises():
+    found = _diagnose(_started_and_killed(None))
+
+    assert found.propose_only is None

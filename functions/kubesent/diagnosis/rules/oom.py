@@ -6,8 +6,9 @@ it cannot help a runtime whose heap ignores or follows the limit. So, in order:
 2. a runtime that sizes its heap past the limit, from the limit, or from the node gets its flag fixed;
 3. a command that writes without bound gets a person;
 4. otherwise the VPA rule's number, written on its own only for the start-up shape (killed within
-   minutes of starting, every run short, no earlier raise) or when the memory trend shows a plateau at
-   the limit; anything else is proposed with the reason.
+   minutes of starting, every run short, no earlier raise: neither KubeSent's, on record, nor anyone's,
+   seen in a Deployment's older ReplicaSets with a lower limit) or when the memory trend shows a plateau
+   at the limit; anything else is proposed with the reason.
 
 Pure: reads Evidence and RuleContext only. Listed in ``registry.RULES``.
 """
@@ -21,7 +22,7 @@ from kubesent.diagnosis.context import RuleContext
 from kubesent.diagnosis.rules.memory import MEMORY_FIGURE, steady_growth
 from kubesent.diagnosis.rules.text import find_line
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis, Remedy, RemedyKind
-from kubesent.evidence import podfacts, runtime, templates, trend
+from kubesent.evidence import podfacts, rollout, runtime, templates, trend
 from kubesent.evidence.annotation import RemediationNote
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import ContainerFacts, Evidence
@@ -38,6 +39,8 @@ HEAP_PERCENTAGE_TOO_HIGH = 75.0
 # The kubelet's crash back-off: 10 s doubling to 5 minutes (pkg/kubelet/kubelet.go).
 BACKOFF_INITIAL_SECONDS = 10
 BACKOFF_MAX_SECONDS = 300
+# Older revisions named in a reason: enough to show the history of raises, few enough to read.
+MAX_REVISIONS_NAMED = 3
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,9 @@ def _why_not_on_its_own(kill: _Kill, note: RemediationNote, evidence: Evidence,
     if (note.remedy == RemedyKind.RAISE_MEMORY_LIMIT and note.container == facts.name) or (
             facts.name in context.memory_raises):
         return "KubeSent already raised this limit once; a second kill points to growth a raise only delays"
+    earlier = _earlier_raise(kill, evidence)
+    if earlier is not None:
+        return earlier
     if shape is not None and shape.kind is trend.TrendKind.UNDERSIZED:
         return None
     run = podfacts.last_run_seconds(facts)
@@ -220,6 +226,28 @@ def _why_not_on_its_own(kill: _Kill, note: RemediationNote, evidence: Evidence,
     if steady_growth(facts.logs_previous or facts.logs_current):
         return "the logs show memory growing steadily until the kill, which looks like a leak"
     return None
+
+
+def _earlier_raise(kill: _Kill, evidence: Evidence) -> str | None:
+    """The Deployment's older revisions that ran this container with a lower limit: whoever made the change,
+    the limit was raised before and the container is killed again, so a raise did not hold."""
+    found = evidence.rollout
+    if found is None:
+        return None
+    lower: list[str] = []
+    for revision, limit_text in rollout.earlier_limits(found, container=kill.facts.name, resource="memory"):
+        try:
+            lowered = limit_text is not None and quantity.parse_bytes(limit_text) < kill.limit
+        except quantity.QuantityError:
+            lowered = False
+        if lowered:
+            lower.append(f"revision {revision.number} ({revision.name}) had {limit_text}")
+    if not lower:
+        return None
+    shown = "; ".join(lower[:MAX_REVISIONS_NAMED]) + ("; …" if len(lower) > MAX_REVISIONS_NAMED else "")
+    return (f"the limit was raised before ({shown}; revision {found.current.number}, this pod's, has "
+            f"{kill.limit_text}) and the container is killed again: a kill after a raise points to growth a raise "
+            "only delays; if each raise only lengthened the time to the next kill, it is a leak")
 
 
 def _raise(kill: _Kill, note: RemediationNote, evidence: Evidence, context: RuleContext) -> Diagnosis:
