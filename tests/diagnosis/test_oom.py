@@ -104,6 +104,49 @@ def test_a_heap_that_ignores_or_follows_the_limit_gets_its_flag_fixed(flags, fra
     assert found.remedy.kind is RemedyKind.FIX_COMMAND_OR_ARGS and fragment in found.root_cause
 
 
+@pytest.mark.parametrize(("flags", "fragment"), [
+    (("-Xms960m",), "sets a heap of 960Mi (-Xms960m)"),  # the heap never shrinks below -Xms, which raises the max
+    (("-XX:InitialHeapSize=1g", "-Xmx1g"), "sets a heap of 1Gi"),
+    (("-XX:InitialRAMPercentage=80", "-XX:MaxRAMPercentage=80"), "behaves like a fixed heap"),
+])
+def test_a_fixed_floor_or_a_starting_share_at_the_max_is_a_fixed_heap(flags, fragment):
+    found = _diagnose(_oom(run_seconds=40, pod_started="2024-12-31T23:55:00Z", restarts=1, heap_flags=flags,
+                           limits={"memory": "1Gi"}))
+
+    assert found.remedy.kind is RemedyKind.FIX_COMMAND_OR_ARGS and fragment in found.root_cause
+
+
+@pytest.mark.parametrize("flags", [
+    ("-XX:InitialRAMPercentage=80",),  # capped at the default maximum share (25%): a small heap
+    ("-XX:MaxRAMPercentage=80", "-Xmx256m"),  # an explicit maximum overrides the percentage
+    ("-Xms64m",),
+])
+def test_heap_flags_the_jvm_caps_or_overrides_do_not_decide(flags):
+    found = _diagnose(_oom(run_seconds=40, pod_started="2024-12-31T23:55:00Z", restarts=1, heap_flags=flags,
+                           limits={"memory": "1Gi"}))
+
+    assert found.remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and found.propose_only is None
+
+
+@pytest.mark.parametrize(("flags", "fragment"), [
+    (("GOMEMLIMIT=1GiB",), "at or above the memory limit"),
+    (("GOGC=off",), "collector is off"),
+])
+def test_a_go_collector_that_cannot_act_before_the_kill_gets_its_setting_fixed(flags, fragment):
+    found = _diagnose(_oom(run_seconds=40, pod_started="2024-12-31T23:55:00Z", restarts=1, heap_flags=flags,
+                           limits={"memory": "1Gi"}))
+
+    assert found.remedy.kind is RemedyKind.FIX_COMMAND_OR_ARGS and fragment in found.root_cause
+
+
+@pytest.mark.parametrize("flags", [("GOMEMLIMIT=900MiB",), ("GOGC=off", "GOMEMLIMIT=900MiB"), ("GOGC=200",)])
+def test_a_go_soft_limit_under_the_limit_leaves_the_decision_to_the_run(flags):
+    found = _diagnose(_oom(run_seconds=40, pod_started="2024-12-31T23:55:00Z", restarts=1, heap_flags=flags,
+                           limits={"memory": "1Gi"}))
+
+    assert found.remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT
+
+
 @pytest.mark.parametrize("image", ["openjdk:8u151-jre", "java:8", "registry.example.com/base/jdk:7u80",
                                    "docker.io/library/openjdk:8u181-jdk-alpine"])
 def test_a_jvm_that_cannot_see_the_limit_is_not_given_more(image):

@@ -3,7 +3,8 @@
 A raise fixes a container whose working set outgrew its limit at start-up. It only delays a leak, and
 it cannot help a runtime whose heap ignores or follows the limit. So, in order:
 1. a kill after KubeSent already raised this limit escalates (a failed fix is never repeated);
-2. a runtime that sizes its heap past the limit, from the limit, or from the node gets its flag fixed;
+2. a runtime that sizes its heap past the limit, from the limit, or from the node, or a Go collector that
+   cannot act before the kill, gets its flag fixed;
 3. a command that writes without bound gets a person;
 4. otherwise the VPA rule's number, written on its own only for the start-up shape (killed within
    minutes of starting, every run short, no earlier raise: neither KubeSent's, on record, nor anyone's,
@@ -85,7 +86,7 @@ def oom_killed(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     note = context.last_remediation or RemediationNote()
     return (_after_our_raise(kill, note, evidence) or _after_a_recorded_raise(kill, evidence, context)
             or _heap_above_limit(kill) or _heap_share(kill)
-            or _jvm_blind(kill) or _unbounded(kill) or _at_ceiling(kill, context)
+            or _jvm_blind(kill) or _go_collector(kill) or _unbounded(kill) or _at_ceiling(kill, context)
             or _raise(kill, note, evidence, context))
 
 
@@ -135,27 +136,53 @@ def _after_a_recorded_raise(kill: _Kill, evidence: Evidence, context: RuleContex
 
 
 def _heap_above_limit(kill: _Kill) -> Diagnosis | None:
-    """A fixed heap at or above the limit: the heap flag is the fault, not the limit."""
+    """A fixed heap (its maximum, or a floor the JVM never shrinks below) at or above the limit: the heap flag
+    is the fault, not the limit."""
     facts = kill.facts
     sizing = runtime.heap_sizing(facts.heap_flags)
-    if sizing.fixed_bytes is None or sizing.fixed_bytes < HEAP_SHARE_OF_LIMIT * kill.limit:
+    floor = sizing.floor_bytes()
+    if floor is None or floor < HEAP_SHARE_OF_LIMIT * kill.limit:
         return None
-    return kill.fix_flags(f"Container {facts.name} sets a heap of {quantity.format_bytes(sizing.fixed_bytes)} "
-                          f"({', '.join(facts.heap_flags)}) against a memory limit of {kill.limit_text}: the "
-                          "runtime is allowed to grow past the cgroup limit. Lower the heap flag (or use "
-                          "-XX:MaxRAMPercentage) so heap plus overhead fits the limit.",
+    flags = sizing.floor_flag() + (f"; flags: {', '.join(facts.heap_flags)}" if len(facts.heap_flags) > 1 else "")
+    return kill.fix_flags(f"Container {facts.name} sets a heap of {quantity.format_bytes(floor)} "
+                          f"({flags}) against a memory limit of "
+                          f"{kill.limit_text}: the runtime is allowed to grow past the cgroup limit. Lower the heap "
+                          "flag (or use -XX:MaxRAMPercentage) so heap plus overhead fits the limit.",
                           f"heap flags: {' '.join(facts.heap_flags)}")
 
 
 def _heap_share(kill: _Kill) -> Diagnosis | None:
-    """A heap sized as a large share of the limit: a raise grows the heap with it."""
+    """A heap sized as a large share of the limit: a raise grows the heap with it. An explicit maximum (-Xmx)
+    overrides the percentage; a starting share (InitialRAMPercentage) is capped by it, so never decides alone."""
     sizing = runtime.heap_sizing(kill.facts.heap_flags)
-    if sizing.percentage is None or sizing.percentage < HEAP_PERCENTAGE_TOO_HIGH:
+    share = sizing.limit_share()
+    if share is None or share < HEAP_PERCENTAGE_TOO_HIGH:
         return None
-    return kill.fix_flags(f"Container {kill.facts.name} sizes its JVM heap at {sizing.percentage:g}% of the memory "
-                          f"limit ({sizing.flag}), leaving too little for metaspace, threads and buffers; a bigger "
-                          "limit grows the heap with it. Lower MaxRAMPercentage (the JVM's default is "
-                          f"{runtime.JVM_DEFAULT_MAX_RAM_PERCENTAGE:g}%).", f"heap flags: {sizing.flag}")
+    starting = sizing.starting_share()
+    starts = (f", and starts it there ({sizing.initial_flag}), so it behaves like a fixed heap"
+              if starting is not None and starting >= HEAP_PERCENTAGE_TOO_HIGH else "")
+    return kill.fix_flags(f"Container {kill.facts.name} sizes its JVM heap at {share:g}% of the memory "
+                          f"limit ({sizing.flag}){starts}, leaving too little for metaspace, threads and buffers; a "
+                          "bigger limit grows the heap with it. Lower MaxRAMPercentage (the JVM's default is "
+                          f"{runtime.JVM_DEFAULT_MAX_RAM_PERCENTAGE:g}%).",
+                          f"heap flags: {' '.join(kill.facts.heap_flags)}")
+
+
+def _go_collector(kill: _Kill) -> Diagnosis | None:
+    """A Go runtime whose collector cannot act before the kill: GOGC=off with no soft limit, or a soft limit
+    (GOMEMLIMIT, Go 1.19+) at or above the container's limit (FACTS.md §9)."""
+    sizing = runtime.heap_sizing(kill.facts.heap_flags)
+    soft = sizing.go_soft_limit_bytes
+    if soft is not None and soft >= kill.limit:
+        why = (f"its Go soft memory limit GOMEMLIMIT ({quantity.format_bytes(soft)}) is at or above the memory limit, "
+               "so the collector never works harder before the kill")
+    elif soft is None and sizing.go_gc_off:
+        why = "its Go collector is off (GOGC=off) with no GOMEMLIMIT, so the heap grows until the kill"
+    else:
+        return None
+    return kill.fix_flags(f"Container {kill.facts.name} was OOM-killed at {kill.shown}: {why}. Set GOMEMLIMIT to "
+                          "about 90% of the limit (and raise the limit only if the live memory needs it).",
+                          f"runtime settings: {' '.join(kill.facts.heap_flags)}")
 
 
 def _jvm_blind(kill: _Kill) -> Diagnosis | None:
