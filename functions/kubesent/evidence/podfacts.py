@@ -144,8 +144,19 @@ def containers(pod: dict[str, Any]) -> tuple[ContainerFacts, ...]:
                 running=isinstance((state.get("state") or {}).get("running"), dict),
                 terminated=_termination(state.get("state")), last_terminated=_termination(state.get("lastState")),
                 restart_count=int(state.get("restartCount") or 0), ready=bool(state.get("ready")),
-                logs_current="", logs_previous="", heap_flags=_heap_flags(container, env)))
+                logs_current="", logs_previous="", heap_flags=_heap_flags(container, env),
+                image_id=_image_run(container, state)))
     return tuple(result)
+
+
+def _image_run(container: dict[str, Any], state: dict[str, Any]) -> str:
+    """The ``imageID`` the kubelet ran for this container, when a container of this very image ran: a container
+    that never started has none (an artifact's stale value is not taken), and a pod's image can change."""
+    ran = bool(state.get("restartCount")) or isinstance(as_dict(state.get("lastState")).get("terminated"), dict) \
+        or isinstance(as_dict(state.get("state")).get("running"), dict)
+    if not ran or str(state.get("image", "")) != str(container.get("image", "")):
+        return ""
+    return str(state.get("imageID") or "")[:300]
 
 
 def parse_time(text: str | None) -> datetime | None:
