@@ -15,6 +15,7 @@ from kubesent.diagnosis.schema import RemedyKind
 from kubesent.evidence import trend
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import Termination
+from kubesent.evidence.rollout import Revision, Rollout
 from tests.fakes.evidence_builder import container, evidence
 
 CONTEXT = RuleContext(memory_ceiling_bytes=4 * 2**30, cpu_ceiling_millicores=4000, max_increase_factor=2.0,
@@ -103,6 +104,49 @@ def test_a_heap_that_ignores_or_follows_the_limit_gets_its_flag_fixed(flags, fra
     assert found.remedy.kind is RemedyKind.FIX_COMMAND_OR_ARGS and fragment in found.root_cause
 
 
+@pytest.mark.parametrize(("flags", "fragment"), [
+    (("-Xms960m",), "sets a heap of 960Mi (-Xms960m)"),  # the heap never shrinks below -Xms, which raises the max
+    (("-XX:InitialHeapSize=1g", "-Xmx1g"), "sets a heap of 1Gi"),
+    (("-XX:InitialRAMPercentage=80", "-XX:MaxRAMPercentage=80"), "behaves like a fixed heap"),
+])
+def test_a_fixed_floor_or_a_starting_share_at_the_max_is_a_fixed_heap(flags, fragment):
+    found = _diagnose(_oom(run_seconds=40, pod_started="2024-12-31T23:55:00Z", restarts=1, heap_flags=flags,
+                           limits={"memory": "1Gi"}))
+
+    assert found.remedy.kind is RemedyKind.FIX_COMMAND_OR_ARGS and fragment in found.root_cause
+
+
+@pytest.mark.parametrize("flags", [
+    ("-XX:InitialRAMPercentage=80",),  # capped at the default maximum share (25%): a small heap
+    ("-XX:MaxRAMPercentage=80", "-Xmx256m"),  # an explicit maximum overrides the percentage
+    ("-Xms64m",),
+])
+def test_heap_flags_the_jvm_caps_or_overrides_do_not_decide(flags):
+    found = _diagnose(_oom(run_seconds=40, pod_started="2024-12-31T23:55:00Z", restarts=1, heap_flags=flags,
+                           limits={"memory": "1Gi"}))
+
+    assert found.remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and found.propose_only is None
+
+
+@pytest.mark.parametrize(("flags", "fragment"), [
+    (("GOMEMLIMIT=1GiB",), "at or above the memory limit"),
+    (("GOGC=off",), "collector is off"),
+])
+def test_a_go_collector_that_cannot_act_before_the_kill_gets_its_setting_fixed(flags, fragment):
+    found = _diagnose(_oom(run_seconds=40, pod_started="2024-12-31T23:55:00Z", restarts=1, heap_flags=flags,
+                           limits={"memory": "1Gi"}))
+
+    assert found.remedy.kind is RemedyKind.FIX_COMMAND_OR_ARGS and fragment in found.root_cause
+
+
+@pytest.mark.parametrize("flags", [("GOMEMLIMIT=900MiB",), ("GOGC=off", "GOMEMLIMIT=900MiB"), ("GOGC=200",)])
+def test_a_go_soft_limit_under_the_limit_leaves_the_decision_to_the_run(flags):
+    found = _diagnose(_oom(run_seconds=40, pod_started="2024-12-31T23:55:00Z", restarts=1, heap_flags=flags,
+                           limits={"memory": "1Gi"}))
+
+    assert found.remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT
+
+
 @pytest.mark.parametrize("image", ["openjdk:8u151-jre", "java:8", "registry.example.com/base/jdk:7u80",
                                    "docker.io/library/openjdk:8u181-jdk-alpine"])
 def test_a_jvm_that_cannot_see_the_limit_is_not_given_more(image):
@@ -158,3 +202,46 @@ def test_a_plateau_at_the_limit_is_raised_even_after_a_long_run():
                                           memory_trend=_trend(trend.TrendKind.UNDERSIZED)))
 
     assert found.remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and found.propose_only is None
+
+
+def _revision(number: int, limit: str | None, *, container_name: str = "app") -> Revision:
+    resources = {"limits": {"memory": limit}} if limit is not None else {}
+    return Revision(name=f"web-{number:05d}", number=number, replicas=0, available=0, created="",
+                    template={"spec": {"containers": [{"name": container_name, "resources": resources}]}})
+
+
+def _with_history(*older: Revision) -> Rollout:
+    return Rollout(current=_revision(9, "256Mi"), newest=True, previous=older[0] if older else None, older=older)
+
+
+def _started_and_killed(rollout_found: Rollout | None):
+    return dataclasses.replace(_oom(run_seconds=40, pod_started="2024-12-31T23:55:00Z", restarts=1),
+                               rollout=rollout_found)
+
+
+def test_an_older_revision_with_a_lower_limit_is_an_earlier_raise_whoever_made_it():
+    """A Deployment keeps its older ReplicaSets' templates: a lower limit there means the limit was raised."""
+    found = _diagnose(_started_and_killed(_with_history(_revision(8, "256Mi"), _revision(7, "128Mi"))))
+
+    assert found.remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT
+    assert found.propose_only and "revision 7 (web-00007) had 128Mi" in found.propose_only
+    assert "revision 9, this pod's, has 256Mi" in found.propose_only
+
+
+@pytest.mark.parametrize("older", [
+    (_revision(8, "256Mi"),),  # the same limit: another change rolled out
+    (_revision(8, "512Mi"),),  # a higher limit: lowered since, not raised
+    (_revision(8, None),),  # no limit then: a limit was added, not raised
+    (_revision(8, "128Mi", container_name="sidecar"),),  # another container's limit
+    (_revision(8, "a lot"),),  # unreadable: no evidence either way
+])
+def test_revisions_without_a_lower_limit_for_this_container_are_no_earlier_raise(older):
+    found = _diagnose(_started_and_killed(_with_history(*older)))
+
+    assert found.remedy.kind is RemedyKind.RAISE_MEMORY_LIMIT and found.propose_only is None
+
+
+def test_without_the_deployments_revisions_the_start_up_shape_still_raises():
+    found = _diagnose(_started_and_killed(None))
+
+    assert found.propose_only is None

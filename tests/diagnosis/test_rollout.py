@@ -8,7 +8,7 @@ import pytest
 
 from kubesent.diagnosis import validate
 from kubesent.evidence.category import Category
-from kubesent.evidence.rollout import ENV_VALUE_PLACEHOLDER, Revision, Rollout, from_replicasets
+from kubesent.evidence.rollout import ENV_VALUE_PLACEHOLDER, Revision, Rollout, earlier_limits, from_replicasets
 from kubesent.settings import Settings
 from tests.fakes.evidence_builder import evidence
 
@@ -68,3 +68,17 @@ def test_a_model_may_propose_a_rollback_the_facts_support():
                            prompt_text=None, source="model:test")
 
     assert found.remedy.kind.value == "rollback_rollout"
+
+
+def test_every_older_revision_is_kept_newest_first_with_its_limits():
+    older = _replica_set("web-aaaaa", "1", image="web:1", available=0)
+    older["spec"]["template"]["spec"]["containers"][0]["resources"] = {"limits": {"memory": "128Mi"}}
+    middle = _replica_set("web-ccccc", "2", image="web:1", available=0)
+    current = _replica_set("web-bbbbb", "3", image="web:1", available=1)
+
+    found = from_replicasets([current, older, middle], failing="web-bbbbb")
+
+    assert found is not None and [r.number for r in found.older] == [2, 1]
+    assert [(r.number, limit) for r, limit in earlier_limits(found, container="app", resource="memory")] == [
+        (2, None), (1, "128Mi")]
+    assert earlier_limits(found, container="other", resource="memory") == ()

@@ -11,7 +11,8 @@ from kubesent.diagnosis.rules import registry
 from kubesent.diagnosis.schema import RemedyKind
 from kubesent.evidence.annotation import RemediationNote
 from kubesent.evidence.category import Category
-from kubesent.evidence.model import ConfigRef, ProbeFacts, Termination
+from kubesent.evidence.model import ConfigRef, EventFacts, ProbeFacts, Termination
+from kubesent.evidence.rollout import Revision, Rollout
 from tests.fakes.evidence_builder import container, evidence
 
 CONTEXT = RuleContext(memory_ceiling_bytes=4 * 2**30, cpu_ceiling_millicores=4000, max_increase_factor=2.0,
@@ -310,3 +311,55 @@ def test_sandbox_creation_failures_are_node_faults():
     event = evidence().event.model_copy(update={"reason": "FailedCreatePodSandBox", "message": message})
     found = registry.diagnose(evidence(category=Category.OTHER, event=event, event_message=message), CONTEXT)
     assert found.remedy.kind is RemedyKind.ESCALATE and "network plugin" in found.root_cause
+
+
+_NOT_FOUND_PULL = ('Failed to pull image "registry.example.com/shop/web:1.4.2": rpc error: code = NotFound desc = '
+                   'failed to pull and unpack image "registry.example.com/shop/web:1.4.2": '
+                   "registry.example.com/shop/web:1.4.2: not found")
+
+
+def _revision_running(image: str, *, available: int, number: int = 4):
+    return Revision(name=f"web-{number}", number=number, replicas=2, available=available, created="",
+                    template={"spec": {"containers": [{"name": "app", "image": image}]}})
+
+
+def _pull_failing(**changes):
+    facts = container(waiting_reason="ErrImagePull", waiting_message=_NOT_FOUND_PULL, restart_count=0,
+                      last_terminated=None)
+    return evidence(containers=(facts,), category=Category.IMAGE_PULL, event_message=_NOT_FOUND_PULL, **changes)
+
+
+def test_a_reference_that_never_resolved_is_a_reference_fix():
+    found = registry.diagnose(_pull_failing(), CONTEXT)
+
+    assert found.remedy.kind is RemedyKind.FIX_IMAGE_REFERENCE
+
+
+@pytest.mark.parametrize("proof", ["same revision available", "older revision available", "kubelet pulled it"])
+def test_a_reference_this_workload_ran_before_was_removed_from_the_registry_and_goes_to_a_person(proof):
+    image = "registry.example.com/shop/web:1.4.2"
+    changes = {}
+    if proof == "same revision available":
+        changes["rollout"] = Rollout(current=_revision_running(image, available=1), newest=True, previous=None)
+    elif proof == "older revision available":
+        older = _revision_running(image, available=2, number=3)
+        changes["rollout"] = Rollout(current=_revision_running(image, available=0), newest=False, previous=older,
+                                     older=(older,))
+    else:
+        changes["events"] = (EventFacts(reason="Pulled", type="Normal", count=1, field_path="spec.containers{app}",
+                                        message=f'Successfully pulled image "{image}" in 1.2s', annotations={},
+                                        reporter="kubelet"),)
+
+    found = registry.diagnose(_pull_failing(**changes), CONTEXT)
+
+    assert found.remedy.kind is RemedyKind.ESCALATE and "not a typo" in found.root_cause
+
+
+def test_an_older_revision_with_another_image_proves_nothing_about_this_one():
+    older = _revision_running("registry.example.com/shop/web:1.4.1", available=2, number=3)
+    rollout = Rollout(current=_revision_running("registry.example.com/shop/web:1.4.2", available=0), newest=False,
+                      previous=older, older=(older,))
+
+    found = registry.diagnose(_pull_failing(rollout=rollout), CONTEXT)
+
+    assert found.remedy.kind is RemedyKind.FIX_IMAGE_REFERENCE

@@ -47,3 +47,26 @@ def test_a_password_in_args_is_masked_by_the_command_it_follows():
     facts = podfacts.containers(pod)[0]
 
     assert facts.command == ("mysql",) and "S3cretPw" not in " ".join(facts.args) and "-e" in facts.args
+
+
+def test_heap_flags_follow_the_order_the_runtime_reads_them():
+    """HotSpot reads JAVA_TOOL_OPTIONS, then its command line, then _JAVA_OPTIONS; a later flag wins."""
+    pod = _pod()
+    pod["spec"]["containers"][0]["env"] = [
+        {"name": "_JAVA_OPTIONS", "value": "-Xmx900m"},
+        {"name": "JAVA_TOOL_OPTIONS", "value": "-Xms64m -XX:InitialRAMPercentage=50"},
+        {"name": "JDK_JAVA_OPTIONS", "value": "-XX:MaxRAMPercentage=60"}]
+    pod["spec"]["containers"][0]["args"] = ["-Xmx256m", "-jar", "app.jar"]
+
+    flags = podfacts.containers(pod)[0].heap_flags
+
+    assert flags == ("-Xms64m", "-XX:InitialRAMPercentage=50", "-XX:MaxRAMPercentage=60", "-Xmx256m", "-Xmx900m")
+
+
+def test_go_memory_settings_are_kept_only_in_the_runtimes_own_syntax():
+    pod = _pod()
+    pod["spec"]["containers"][0]["env"] = [{"name": "GOMEMLIMIT", "value": "900MiB"}, {"name": "GOGC", "value": "off"}]
+    assert podfacts.containers(pod)[0].heap_flags == ("GOGC=off", "GOMEMLIMIT=900MiB")
+
+    pod["spec"]["containers"][0]["env"] = [{"name": "GOMEMLIMIT", "value": "s3cr3t-value"}]
+    assert podfacts.containers(pod)[0].heap_flags == ()

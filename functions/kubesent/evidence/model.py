@@ -76,8 +76,11 @@ class ContainerFacts:
     logs_current: str
     logs_previous: str
     heap_flags: tuple[str, ...] = ()
-    """Runtime heap flags (``-Xmx512m``, ``--max-old-space-size=256``) from command, args and the
-    well-known options env vars; only the flag tokens are kept, never the rest of an env value."""
+    """Runtime heap flags (``-Xmx512m``, ``-Xms1g``, ``-XX:InitialRAMPercentage=50``, ``--max-old-space-size=256``)
+    from command, args and the well-known options env vars, in the order the runtime applies them, then the Go
+    runtime's ``GOGC=…`` and ``GOMEMLIMIT=…``; only these tokens are kept, never the rest of an env value."""
+    image_id: str = ""
+    """``status.containerStatuses[].imageID``: the digest the kubelet ran for this container, when it ran one."""
 
 
 @dataclass(frozen=True)

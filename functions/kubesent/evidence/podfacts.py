@@ -18,10 +18,18 @@ from kubesent.evidence import templates
 from kubesent.evidence.model import ConfigRef, ContainerFacts, Owner, ProbeFacts, Termination
 from kubesent.objects import as_dict, as_list
 
-_HEAP_FLAG = re.compile(r"(?:-Xmx[0-9]{1,9}[kKmMgG]?|-XX:MaxRAMPercentage=[0-9.]{1,6}|--max-old-space-size=[0-9]{1,9})")
-# Env vars whose values carry runtime options; only heap flags are ever taken out of them.
-_HEAP_ENV_NAMES = frozenset({"JAVA_OPTS", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "NODE_OPTIONS",
-                             "CATALINA_OPTS", "ES_JAVA_OPTS", "KAFKA_HEAP_OPTS", "JVM_OPTS"})
+_HEAP_FLAG = re.compile(r"(?:-Xm[xs][0-9]{1,9}[kKmMgG]?|-XX:(?:Max|Initial)HeapSize=[0-9]{1,12}[kKmMgG]?|"
+                        r"-XX:(?:Max|Initial)RAMPercentage=[0-9.]{1,6}|--max-old-space-size=[0-9]{1,9})")
+# Where runtime options come from, in the order the runtime reads them (a later flag overrides an earlier one):
+# HotSpot reads JAVA_TOOL_OPTIONS, then its command line (where the launcher puts JDK_JAVA_OPTIONS first and
+# start-up scripts put JAVA_OPTS and the like), then _JAVA_OPTIONS; Node reads NODE_OPTIONS before its command
+# line. Only heap flags are ever taken out of these values.
+_HEAP_ENV_BEFORE_COMMAND = ("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "JAVA_OPTS", "CATALINA_OPTS", "ES_JAVA_OPTS",
+                            "KAFKA_HEAP_OPTS", "JVM_OPTS", "NODE_OPTIONS")
+_HEAP_ENV_AFTER_COMMAND = ("_JAVA_OPTIONS",)
+# The Go runtime's memory settings, kept whole when they are what the runtime accepts: GOMEMLIMIT is a size
+# with an optional B/KiB/MiB/GiB/TiB suffix, or "off"; GOGC a percentage, or "off".
+_GO_SETTING = re.compile(r"GOMEMLIMIT=(?:[0-9]{1,15}(?:B|KiB|MiB|GiB|TiB)?|off)|GOGC=(?:[0-9]{1,6}|off)")
 
 
 def owner_facts(top: dict[str, Any], unfollowed: dict[str, Any] | None) -> Owner:
@@ -136,8 +144,19 @@ def containers(pod: dict[str, Any]) -> tuple[ContainerFacts, ...]:
                 running=isinstance((state.get("state") or {}).get("running"), dict),
                 terminated=_termination(state.get("state")), last_terminated=_termination(state.get("lastState")),
                 restart_count=int(state.get("restartCount") or 0), ready=bool(state.get("ready")),
-                logs_current="", logs_previous="", heap_flags=_heap_flags(container, env)))
+                logs_current="", logs_previous="", heap_flags=_heap_flags(container, env),
+                image_id=_image_run(container, state)))
     return tuple(result)
+
+
+def _image_run(container: dict[str, Any], state: dict[str, Any]) -> str:
+    """The ``imageID`` the kubelet ran for this container, when a container of this very image ran: a container
+    that never started has none (an artifact's stale value is not taken), and a pod's image can change."""
+    ran = bool(state.get("restartCount")) or isinstance(as_dict(state.get("lastState")).get("terminated"), dict) \
+        or isinstance(as_dict(state.get("state")).get("running"), dict)
+    if not ran or str(state.get("image", "")) != str(container.get("image", "")):
+        return ""
+    return str(state.get("imageID") or "")[:300]
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -170,9 +189,15 @@ def failing(facts: ContainerFacts) -> bool:
 
 
 def _heap_flags(container: dict[str, Any], env: list[dict[str, Any]]) -> tuple[str, ...]:
-    texts = [str(part)[:4096] for part in (container.get("command") or []) + (container.get("args") or [])]
-    texts += [str(e.get("value", ""))[:4096] for e in env if e.get("name") in _HEAP_ENV_NAMES]
-    return tuple(flag for text in texts for flag in _HEAP_FLAG.findall(text))
+    """Heap flags in the order the runtime applies them (``runtime.heap_sizing`` lets the last one win)."""
+    values = {str(e.get("name")): str(e.get("value", ""))[:4096] for e in env if isinstance(e.get("value"), str)}
+    command = [str(part)[:4096] for part in (container.get("command") or []) + (container.get("args") or [])]
+    texts = [values.get(name, "") for name in _HEAP_ENV_BEFORE_COMMAND] + command + [
+        values.get(name, "") for name in _HEAP_ENV_AFTER_COMMAND]
+    flags = [flag for text in texts for flag in _HEAP_FLAG.findall(text)]
+    flags += [setting for name in ("GOGC", "GOMEMLIMIT")
+              if name in values and _GO_SETTING.fullmatch(setting := f"{name}={values[name].strip()}")]
+    return tuple(flags)
 
 
 def focus(event: PodEvent, containers: tuple[ContainerFacts, ...]) -> str | None:

@@ -12,6 +12,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from kubesent import k8s
+from kubesent.evidence import templates
 from kubesent.objects import as_dict
 
 REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
@@ -44,6 +46,9 @@ class Rollout:
     """The failing pod's revision is the Deployment's newest: the failure came with a rollout."""
     previous: Revision | None
     """The newest revision older than the failing one, if the Deployment still keeps it."""
+    older: tuple[Revision, ...] = ()
+    """Every revision older than the failing one that the Deployment keeps, newest first
+    (``revisionHistoryLimit``, 10 by default): its pod templates are the workload's history."""
 
 
 def from_replicasets(replica_sets: list[dict[str, Any]], *, failing: str) -> Rollout | None:
@@ -55,7 +60,18 @@ def from_replicasets(replica_sets: list[dict[str, Any]], *, failing: str) -> Rol
         return None
     older = [r for r in revisions if r.number < current.number]
     return Rollout(current=current, newest=current.number == revisions[-1].number,
-                   previous=older[-1] if older else None)
+                   previous=older[-1] if older else None, older=tuple(reversed(older)))
+
+
+def earlier_limits(found: Rollout, *, container: str, resource: str) -> tuple[tuple[Revision, str | None], ...]:
+    """For each older revision that has ``container``, newest first: the revision and its limit of ``resource``
+    as written (None: no limit). A revision without the container (renamed, added later) is left out."""
+    result = []
+    for revision in found.older:
+        located = templates.find_container(as_dict(revision.template.get("spec")), container)
+        if located is not None:
+            result.append((revision, k8s.container_limit(located[1], resource)))
+    return tuple(result)
 
 
 def _revision(obj: dict[str, Any]) -> Revision | None:

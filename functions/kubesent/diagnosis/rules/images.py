@@ -11,6 +11,7 @@ from kubesent import k8s
 from kubesent.diagnosis.context import RuleContext
 from kubesent.diagnosis.rules.text import compile_pattern, find_line
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis, Remedy, RemedyKind
+from kubesent.evidence import pulled
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import Evidence
 
@@ -98,6 +99,11 @@ def image_pull(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
                          "credentials. Add (or fix) an imagePullSecret for this registry, or grant the node's "
                          "identity read access.", 88, line)
     if line := find_line(_NOT_FOUND, *texts):
+        if proof := pulled.pulled_before(evidence, name):
+            return diagnosis(RemedyKind.ESCALATE, f"Image {image!r} of container {name} is no longer in its registry, "
+                             f"but the reference was valid: {proof}. The registry removed the artifact (a retention "
+                             "policy or a deleted tag), so the tag is not a typo. Restore or rebuild and push the "
+                             "image, or pin the workload to a digest the registry still has.", 85, line)
         return diagnosis(RemedyKind.FIX_IMAGE_REFERENCE, f"Image {image!r} of container {name} does not exist in its "
                          "registry (the tag or repository is wrong). Fix the image reference.", 92, line)
     if line := find_line(_NETWORK, *texts):

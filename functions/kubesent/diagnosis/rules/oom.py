@@ -3,11 +3,13 @@
 A raise fixes a container whose working set outgrew its limit at start-up. It only delays a leak, and
 it cannot help a runtime whose heap ignores or follows the limit. So, in order:
 1. a kill after KubeSent already raised this limit escalates (a failed fix is never repeated);
-2. a runtime that sizes its heap past the limit, from the limit, or from the node gets its flag fixed;
+2. a runtime that sizes its heap past the limit, from the limit, or from the node, or a Go collector that
+   cannot act before the kill, gets its flag fixed;
 3. a command that writes without bound gets a person;
 4. otherwise the VPA rule's number, written on its own only for the start-up shape (killed within
-   minutes of starting, every run short, no earlier raise) or when the memory trend shows a plateau at
-   the limit; anything else is proposed with the reason.
+   minutes of starting, every run short, no earlier raise: neither KubeSent's, on record, nor anyone's,
+   seen in a Deployment's older ReplicaSets with a lower limit) or when the memory trend shows a plateau
+   at the limit; anything else is proposed with the reason.
 
 Pure: reads Evidence and RuleContext only. Listed in ``registry.RULES``.
 """
@@ -21,7 +23,7 @@ from kubesent.diagnosis.context import RuleContext
 from kubesent.diagnosis.rules.memory import MEMORY_FIGURE, steady_growth
 from kubesent.diagnosis.rules.text import find_line
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis, Remedy, RemedyKind
-from kubesent.evidence import podfacts, runtime, templates, trend
+from kubesent.evidence import podfacts, rollout, runtime, templates, trend
 from kubesent.evidence.annotation import RemediationNote
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import ContainerFacts, Evidence
@@ -38,6 +40,8 @@ HEAP_PERCENTAGE_TOO_HIGH = 75.0
 # The kubelet's crash back-off: 10 s doubling to 5 minutes (pkg/kubelet/kubelet.go).
 BACKOFF_INITIAL_SECONDS = 10
 BACKOFF_MAX_SECONDS = 300
+# Older revisions named in a reason: enough to show the history of raises, few enough to read.
+MAX_REVISIONS_NAMED = 3
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ def oom_killed(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     note = context.last_remediation or RemediationNote()
     return (_after_our_raise(kill, note, evidence) or _after_a_recorded_raise(kill, evidence, context)
             or _heap_above_limit(kill) or _heap_share(kill)
-            or _jvm_blind(kill) or _unbounded(kill) or _at_ceiling(kill, context)
+            or _jvm_blind(kill) or _go_collector(kill) or _unbounded(kill) or _at_ceiling(kill, context)
             or _raise(kill, note, evidence, context))
 
 
@@ -132,27 +136,53 @@ def _after_a_recorded_raise(kill: _Kill, evidence: Evidence, context: RuleContex
 
 
 def _heap_above_limit(kill: _Kill) -> Diagnosis | None:
-    """A fixed heap at or above the limit: the heap flag is the fault, not the limit."""
+    """A fixed heap (its maximum, or a floor the JVM never shrinks below) at or above the limit: the heap flag
+    is the fault, not the limit."""
     facts = kill.facts
     sizing = runtime.heap_sizing(facts.heap_flags)
-    if sizing.fixed_bytes is None or sizing.fixed_bytes < HEAP_SHARE_OF_LIMIT * kill.limit:
+    floor = sizing.floor_bytes()
+    if floor is None or floor < HEAP_SHARE_OF_LIMIT * kill.limit:
         return None
-    return kill.fix_flags(f"Container {facts.name} sets a heap of {quantity.format_bytes(sizing.fixed_bytes)} "
-                          f"({', '.join(facts.heap_flags)}) against a memory limit of {kill.limit_text}: the "
-                          "runtime is allowed to grow past the cgroup limit. Lower the heap flag (or use "
-                          "-XX:MaxRAMPercentage) so heap plus overhead fits the limit.",
+    flags = sizing.floor_flag() + (f"; flags: {', '.join(facts.heap_flags)}" if len(facts.heap_flags) > 1 else "")
+    return kill.fix_flags(f"Container {facts.name} sets a heap of {quantity.format_bytes(floor)} "
+                          f"({flags}) against a memory limit of "
+                          f"{kill.limit_text}: the runtime is allowed to grow past the cgroup limit. Lower the heap "
+                          "flag (or use -XX:MaxRAMPercentage) so heap plus overhead fits the limit.",
                           f"heap flags: {' '.join(facts.heap_flags)}")
 
 
 def _heap_share(kill: _Kill) -> Diagnosis | None:
-    """A heap sized as a large share of the limit: a raise grows the heap with it."""
+    """A heap sized as a large share of the limit: a raise grows the heap with it. An explicit maximum (-Xmx)
+    overrides the percentage; a starting share (InitialRAMPercentage) is capped by it, so never decides alone."""
     sizing = runtime.heap_sizing(kill.facts.heap_flags)
-    if sizing.percentage is None or sizing.percentage < HEAP_PERCENTAGE_TOO_HIGH:
+    share = sizing.limit_share()
+    if share is None or share < HEAP_PERCENTAGE_TOO_HIGH:
         return None
-    return kill.fix_flags(f"Container {kill.facts.name} sizes its JVM heap at {sizing.percentage:g}% of the memory "
-                          f"limit ({sizing.flag}), leaving too little for metaspace, threads and buffers; a bigger "
-                          "limit grows the heap with it. Lower MaxRAMPercentage (the JVM's default is "
-                          f"{runtime.JVM_DEFAULT_MAX_RAM_PERCENTAGE:g}%).", f"heap flags: {sizing.flag}")
+    starting = sizing.starting_share()
+    starts = (f", and starts it there ({sizing.initial_flag}), so it behaves like a fixed heap"
+              if starting is not None and starting >= HEAP_PERCENTAGE_TOO_HIGH else "")
+    return kill.fix_flags(f"Container {kill.facts.name} sizes its JVM heap at {share:g}% of the memory "
+                          f"limit ({sizing.flag}){starts}, leaving too little for metaspace, threads and buffers; a "
+                          "bigger limit grows the heap with it. Lower MaxRAMPercentage (the JVM's default is "
+                          f"{runtime.JVM_DEFAULT_MAX_RAM_PERCENTAGE:g}%).",
+                          f"heap flags: {' '.join(kill.facts.heap_flags)}")
+
+
+def _go_collector(kill: _Kill) -> Diagnosis | None:
+    """A Go runtime whose collector cannot act before the kill: GOGC=off with no soft limit, or a soft limit
+    (GOMEMLIMIT, Go 1.19+) at or above the container's limit (FACTS.md §9)."""
+    sizing = runtime.heap_sizing(kill.facts.heap_flags)
+    soft = sizing.go_soft_limit_bytes
+    if soft is not None and soft >= kill.limit:
+        why = (f"its Go soft memory limit GOMEMLIMIT ({quantity.format_bytes(soft)}) is at or above the memory limit, "
+               "so the collector never works harder before the kill")
+    elif soft is None and sizing.go_gc_off:
+        why = "its Go collector is off (GOGC=off) with no GOMEMLIMIT, so the heap grows until the kill"
+    else:
+        return None
+    return kill.fix_flags(f"Container {kill.facts.name} was OOM-killed at {kill.shown}: {why}. Set GOMEMLIMIT to "
+                          "about 90% of the limit (and raise the limit only if the live memory needs it).",
+                          f"runtime settings: {' '.join(kill.facts.heap_flags)}")
 
 
 def _jvm_blind(kill: _Kill) -> Diagnosis | None:
@@ -205,6 +235,9 @@ def _why_not_on_its_own(kill: _Kill, note: RemediationNote, evidence: Evidence,
     if (note.remedy == RemedyKind.RAISE_MEMORY_LIMIT and note.container == facts.name) or (
             facts.name in context.memory_raises):
         return "KubeSent already raised this limit once; a second kill points to growth a raise only delays"
+    earlier = _earlier_raise(kill, evidence)
+    if earlier is not None:
+        return earlier
     if shape is not None and shape.kind is trend.TrendKind.UNDERSIZED:
         return None
     run = podfacts.last_run_seconds(facts)
@@ -220,6 +253,28 @@ def _why_not_on_its_own(kill: _Kill, note: RemediationNote, evidence: Evidence,
     if steady_growth(facts.logs_previous or facts.logs_current):
         return "the logs show memory growing steadily until the kill, which looks like a leak"
     return None
+
+
+def _earlier_raise(kill: _Kill, evidence: Evidence) -> str | None:
+    """The Deployment's older revisions that ran this container with a lower limit: whoever made the change,
+    the limit was raised before and the container is killed again, so a raise did not hold."""
+    found = evidence.rollout
+    if found is None:
+        return None
+    lower: list[str] = []
+    for revision, limit_text in rollout.earlier_limits(found, container=kill.facts.name, resource="memory"):
+        try:
+            lowered = limit_text is not None and quantity.parse_bytes(limit_text) < kill.limit
+        except quantity.QuantityError:
+            lowered = False
+        if lowered:
+            lower.append(f"revision {revision.number} ({revision.name}) had {limit_text}")
+    if not lower:
+        return None
+    shown = "; ".join(lower[:MAX_REVISIONS_NAMED]) + ("; …" if len(lower) > MAX_REVISIONS_NAMED else "")
+    return (f"the limit was raised before ({shown}; revision {found.current.number}, this pod's, has "
+            f"{kill.limit_text}) and the container is killed again: a kill after a raise points to growth a raise "
+            "only delays; if each raise only lengthened the time to the next kill, it is a leak")
 
 
 def _raise(kill: _Kill, note: RemediationNote, evidence: Evidence, context: RuleContext) -> Diagnosis:
