@@ -31,17 +31,22 @@ from kubesent.audit import AuditRecord
 from kubesent.cluster.api import Cluster
 from kubesent.diagnosis.schema import Diagnosis, Remedy, RemedyKind
 from kubesent.evidence import corroborate, gather
+from kubesent.evidence import rollout as rollout_facts
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import Evidence
 from kubesent.incident import Incident, Outcome
 from kubesent.ledger import IncidentKey, Ledger, snooze
+from kubesent.objects import as_dict
 from kubesent.settings import Settings
 from kubesent.write import SafeWriter
 
 # The remedies a person may approve: those KubeSent renders into a bounded patch (remedies.render).
+# A rollback is written from the live previous ReplicaSet at the click, and the approver's admission policy bounds
+# what it may change (image tags in the same repositories, limits, probe timing): a rollback that would change more
+# is refused by the API server, and the person runs `kubectl rollout undo` themselves.
 APPROVABLE = frozenset({RemedyKind.RAISE_MEMORY_LIMIT.value, RemedyKind.RAISE_CPU_LIMIT.value,
                         RemedyKind.FIX_PROBE.value, RemedyKind.FIX_IMAGE_REFERENCE.value,
-                        RemedyKind.ADD_IMAGE_PULL_SECRET.value})
+                        RemedyKind.ADD_IMAGE_PULL_SECRET.value, RemedyKind.ROLLBACK_ROLLOUT.value})
 # A decision left "pending" by a crashed instance may be taken over after this (the function's timeout is 60 s).
 PENDING_LEASE_SECONDS = 300
 # How long a snooze lasts; recorded as the marker snooze/<incident id>, honoured by the pipeline (ledger.snooze).
@@ -158,7 +163,7 @@ class Approver:
                                                  "failure or pod template is no longer the one proposed for)")
         if remedies.already_satisfied(remedy, evidence.owner):
             return Answer(410, "Already fixed", "the workload already has this change")
-        patch, previous = remedies.render(remedy, evidence.owner)
+        patch, previous = remedies.render(remedy, evidence.owner, rollout=evidence.rollout)
         if patch is None or remedies.is_noop(patch, evidence.owner):
             return Answer(410, "Already fixed", "the workload already has this change")
         if patch != proposal.patch or previous != (proposal.previous or {}):
@@ -167,8 +172,31 @@ class Approver:
         refusal = self._history_refusal(key, now=now)
         if refusal is not None:
             return Answer(409, "Refused now", refusal)
+        send = None
+        if remedy.kind is RemedyKind.ROLLBACK_ROLLOUT:
+            found = self._rollback_template(evidence)
+            if isinstance(found, Answer):
+                return found
+            send = {"spec": {"template": {"$patch": "replace", **found}}}
         return self._write(proposal, evidence, key, remedy=remedy, patch=patch, previous=previous,
-                           approver=approver, now=now)
+                           approver=approver, now=now, send=send)
+
+    def _rollback_template(self, evidence: Evidence) -> dict[str, Any] | Answer:
+        """The previous revision's template, read live (env values and all), if it still serves."""
+        rollout = evidence.rollout
+        if rollout is None or rollout.previous is None or not rollout.newest:
+            return Answer(410, "Stale proposal", "the failing revision is no longer the Deployment's newest")
+        if rollout.previous.available < 1:
+            return Answer(409, "Refused now", f"the previous revision ({rollout.previous.name}) no longer has an "
+                                              "available pod: rolling back to it would not restore service")
+        replica_set = self.cluster.read(api_version="apps/v1", kind="ReplicaSet", namespace=evidence.namespace,
+                                        name=rollout.previous.name)
+        template = rollout_facts.restorable_template(replica_set)
+        # The proposal's template was compared with this ReplicaSet's moments ago (``render``, env values masked);
+        # the uid proves it is still that object, and not one re-created under the same name since.
+        if as_dict(replica_set.get("metadata")).get("uid") != rollout.previous.uid or not template.get("spec"):
+            return Answer(410, "Stale proposal", f"ReplicaSet {rollout.previous.name} changed since the proposal")
+        return template
 
     def _facts_now(self, proposal: AuditRecord) -> Evidence:
         # The ledger's copy carries the event summary; a record stored before it did names the pod in its chain.
@@ -197,7 +225,8 @@ class Approver:
         return None
 
     def _write(self, proposal: AuditRecord, evidence: Evidence, key: IncidentKey, *, remedy: Remedy,
-               patch: dict[str, Any], previous: dict[str, Any], approver: str, now: datetime) -> Answer:
+               patch: dict[str, Any], previous: dict[str, Any], approver: str, now: datetime,
+               send: dict[str, Any] | None = None) -> Answer:
         category = Category(proposal.category) if proposal.category in set(Category) else evidence.category
         diagnosis = Diagnosis(category=category, root_cause=proposal.root_cause[:1000] or "approved proposal",
                               remedy=remedy, confidence=proposal.confidence, evidence=tuple(proposal.evidence),
@@ -222,7 +251,7 @@ class Approver:
         planned = Outcome(decision.action, f"approved by {approver}: {decision.reason}", diagnosis=diagnosis,
                           patch=patch, previous=previous)
         outcome = SafeWriter(self.settings, cluster=self.cluster, ledger=self.ledger).write(
-            admitted, planned, checks=checks, total_factor=total, now=now, approver=approver)
+            admitted, planned, checks=checks, total_factor=total, now=now, approver=approver, send=send)
         record = incident.record(admitted, outcome).model_copy(update={"event": proposal.event})
         self.ledger.complete(key, record.model_dump(mode="json"), now=now)
         if outcome.action == "applied":

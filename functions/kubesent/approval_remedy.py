@@ -34,6 +34,9 @@ def from_patch(kind: str, patch: dict[str, Any]) -> Remedy | None:
         remedy_kind = RemedyKind(kind)
     except ValueError:
         return None
+    if remedy_kind is RemedyKind.ROLLBACK_ROLLOUT:
+        template = as_dict(as_dict(patch.get("spec")).get("template"))
+        return Remedy(kind=remedy_kind) if template.get("$patch") == "replace" else None
     if remedy_kind is RemedyKind.ADD_IMAGE_PULL_SECRET:
         names = [as_dict(item).get("name") for item in spec.get("imagePullSecrets") or []]
         return Remedy(kind=remedy_kind, image_pull_secret=str(names[0])) if len(names) == 1 else None

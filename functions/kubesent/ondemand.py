@@ -104,8 +104,8 @@ class _PlanOnlyWriter(SafeWriter):
     """The safe write path's stand-in: the planned outcome is the answer; nothing is sent, not even a dry-run."""
 
     def write(self, incident: Incident, planned: Outcome, *, checks: policy.Checks, total_factor: float,
-              now: datetime, approver: str | None = None) -> Outcome:
-        del incident, checks, total_factor, now, approver
+              now: datetime, approver: str | None = None, send: dict[str, Any] | None = None) -> Outcome:
+        del incident, checks, total_factor, now, approver, send
         return planned
 
 

@@ -218,7 +218,8 @@ def decide(diagnosis: Diagnosis, owner: Owner, *, namespace: str, patch: dict[st
     opt_out = owner.annotations.get(OPT_OUT_ANNOTATION, "").strip().lower()
     if opt_out in OPT_OUT_VALUES:
         return Decision("proposed", f"the workload opts out with {OPT_OUT_ANNOTATION}: \"{opt_out}\"")
-    if remedy.kind is RemedyKind.ROLLBACK_ROLLOUT:
+    if remedy.kind is RemedyKind.ROLLBACK_ROLLOUT and remedy.kind.value not in settings.auto_apply_remedies:
+        # Never in an operator's list (settings refuse it): only a person's approval gets past this line.
         return Decision("proposed", "a rollback replaces the whole pod template: a person approves it")
     if remedy.kind.value not in settings.auto_apply_remedies:
         return Decision("proposed",

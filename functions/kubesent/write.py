@@ -35,10 +35,12 @@ class SafeWriter:
         self.ledger = ledger
 
     def write(self, incident: Incident, planned: Outcome, *, checks: policy.Checks, total_factor: float,
-              now: datetime, approver: str | None = None) -> Outcome:
+              now: datetime, approver: str | None = None, send: dict[str, Any] | None = None) -> Outcome:
         """Carry out a planned ``applied`` or ``dry_run``; the outcome says what really happened.
 
-        ``approver``: the person who approved a proposal (``approval``), recorded on the workload too."""
+        ``approver``: the person who approved a proposal (``approval``), recorded on the workload too.
+        ``send``: the patch to send when it differs from the one recorded (an approved rollback: the live
+        ReplicaSet's template, whose env values never reach the ledger or a log)."""
         diagnosis, patch = planned.diagnosis, planned.patch
         assert diagnosis is not None and patch is not None and planned.action in WRITING_ACTIONS
         evidence, key = incident.evidence, incident.key
@@ -49,7 +51,7 @@ class SafeWriter:
                 total_factor=total_factor, now=now)
         changes = undo.planned(kind=owner.kind, patch=patch, previous=planned.previous or {},
                                container=diagnosis.remedy.container)
-        body = {**patch, "metadata": {"resourceVersion": owner.resource_version,
+        body = {**(send or patch), "metadata": {"resourceVersion": owner.resource_version,
                                       "annotations": self._annotations(incident, diagnosis, planned, now)
                                       | undo.as_annotations(changes) | ({APPROVED_BY: approver} if approver else {})}}
         target = {"api_version": owner.api_version, "kind": owner.kind,

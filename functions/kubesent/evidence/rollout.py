@@ -32,6 +32,7 @@ class Revision:
     template: dict[str, Any]
     """The pod template as ``kubectl rollout undo`` would restore it (without the hash label), env values
     replaced by ``ENV_VALUE_PLACEHOLDER``: a rollback is written from the live ReplicaSet, never from this."""
+    uid: str = ""
 
     def images(self) -> tuple[str, ...]:
         containers = as_dict(self.template.get("spec")).get("containers") or []
@@ -74,6 +75,15 @@ def earlier_limits(found: Rollout, *, container: str, resource: str) -> tuple[tu
     return tuple(result)
 
 
+def restorable_template(replica_set: dict[str, Any]) -> dict[str, Any]:
+    """A live ReplicaSet's pod template as ``kubectl rollout undo`` writes it back: whole, env values included,
+    without the ``pod-template-hash`` label. For the write only: it never reaches a record, a log or a prompt."""
+    template = copy.deepcopy(as_dict(as_dict(replica_set.get("spec")).get("template")))
+    labels = as_dict(as_dict(template.get("metadata")).get("labels"))
+    labels.pop(TEMPLATE_HASH_LABEL, None)
+    return template
+
+
 def _revision(obj: dict[str, Any]) -> Revision | None:
     metadata, spec, status = as_dict(obj.get("metadata")), as_dict(obj.get("spec")), as_dict(obj.get("status"))
     try:
@@ -90,7 +100,8 @@ def _revision(obj: dict[str, Any]) -> Revision | None:
                 container["env"] = [_env_name_only(item) for item in container.get("env") or []]
                 if not container["env"]:
                     del container["env"]
-    return Revision(name=str(metadata.get("name", "")), number=number, replicas=_int(spec.get("replicas")),
+    return Revision(name=str(metadata.get("name", "")), number=number, uid=str(metadata.get("uid", "")),
+                    replicas=_int(spec.get("replicas")),
                     available=_int(status.get("availableReplicas")), created=str(metadata.get("creationTimestamp", "")),
                     template=template)
 
