@@ -21,7 +21,8 @@ resource "google_firestore_field" "ttl" {
     var.ledger_collection,
     "${var.ledger_collection}-workloads",
     "${var.ledger_collection}-breaker",
-    "${var.ledger_collection}-markers", # notification and approval markers (notify/, approval.py)
+    "${var.ledger_collection}-markers",       # notification and approval markers (notify/, approval.py)
+    "${var.ledger_collection}-verifications", # the verifier's queue (verify.py); due_at keeps its automatic index
   ])
 
   project    = var.project_id

@@ -15,6 +15,7 @@ locals {
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",
+    "cloudscheduler.googleapis.com",
     "container.googleapis.com",
     "firestore.googleapis.com",
     "iam.googleapis.com",

@@ -251,3 +251,27 @@ variable "approval_ttl_seconds" {
   description = "How long an approval link stays valid (KUBESENT_APPROVAL_TTL_SECONDS)."
   default     = 21600
 }
+
+variable "verify_enabled" {
+  type        = bool
+  description = "Verify every applied fix and undo what made things worse (Cloud Scheduler → Pub/Sub → kubesent_verify)."
+  default     = true
+}
+
+variable "verify_schedule" {
+  type        = string
+  description = "How often the verifier looks at the due checks (cron, UTC). KUBESENT_VERIFY_INTERVAL_SECONDS follows it."
+  default     = "* * * * *"
+}
+
+variable "verify_settle_seconds" {
+  type        = number
+  description = "How long the patched workload's new pods must stay Ready without a restart before a fix counts as verified."
+  default     = 300
+}
+
+variable "verify_undo" {
+  type        = bool
+  description = "Restore the pre-patch limits when a fix made things worse or stalled, and KubeSent's change is still the last one."
+  default     = true
+}

@@ -63,8 +63,9 @@ def settings_env_names() -> set[str]:
 
 def function(terraform: Terraform, name: str = "kubesent") -> dict:
     functions = terraform.of_type("google_cloudfunctions2_function")
-    # The HTTP API, the notifier and the approval endpoint are the others (test_terraform_notify.py).
-    assert set(functions) == {"kubesent", "kubesent_http", "notify", "approve"}
+    # The HTTP API, the notifier and the approval endpoint (test_terraform_notify.py), and the verifier
+    # (test_terraform_verify.py) are the others.
+    assert set(functions) == {"kubesent", "kubesent_http", "notify", "approve", "verify"}
     return functions[name]
 
 
@@ -184,7 +185,7 @@ def test_ttl_policy_covers_every_ledger_collection(terraform: Terraform) -> None
     assert unquote(field["field"]) == "expireAt"
     collections = field["for_each"]
     assert re.search(r"\[var\.ledger_collection,", collections), collections
-    for suffix in ("-workloads", "-breaker", "-markers"):
+    for suffix in ("-workloads", "-breaker", "-markers", "-verifications"):
         assert f'"${{var.ledger_collection}}{suffix}"' in collections
     assert terraform.default("ledger_collection") == Settings.model_fields["firestore_collection"].default
     database = terraform.of_type("google_firestore_database")["ledger"]
