@@ -8,8 +8,10 @@ Sandbox mode starts the Pub/Sub and Firestore emulators, the Kubernetes API sand
 function under functions-framework; seeds the scenarios of ``local_emulator/scenarios/`` as a
 node would report them; publishes each exporter event; waits for the function's audit lines and
 prints what failed, the evidence, the diagnosis, the decision, the patch and whether the pod
-recovered. Kubeconfig mode runs the same emulators and function against the current kubeconfig
-context and waits for events from a real kubernetes-event-exporter (it applies nothing itself).
+recovered; then ticks the verifier (kubesent_verify) until the OOM fix is verified. Part two: a
+proposal approved through its signed link, and a bad rollout rolled back after approval and verified.
+Kubeconfig mode runs the same emulators and function against the current kubeconfig context and
+waits for events from a real kubernetes-event-exporter (it applies nothing itself).
 
 Everything started is stopped on exit, on failure and on Ctrl-C or SIGTERM. The exit status is 0
 only when every expected outcome was reached (or, against a cluster, when an incident arrived).
@@ -35,6 +37,11 @@ OUTCOME_TIMEOUT_SECONDS = 45.0
 # The sandbox's controller rolls out the patched template synchronously; the wait covers the
 # function's reply reaching the log after the write.
 RECOVERY_TIMEOUT_SECONDS = 10.0
+# The verifier in the demo: a short settle window (the cloud's default is 5 minutes) and a tick every two seconds
+# (Cloud Scheduler's is a minute), so the OOM fix is verified within seconds.
+VERIFY_ENV = {"KUBESENT_VERIFY_SETTLE_SECONDS": "5", "KUBESENT_VERIFY_INTERVAL_SECONDS": "2"}
+VERIFY_TICK_SECONDS = 2.0
+VERIFY_TIMEOUT_SECONDS = 60.0
 # Part two (a proposal approved over HTTP) starts its own sandbox: seconds, generous for a loaded machine.
 PEOPLE_TIMEOUT_SECONDS = 120.0
 # Against a real cluster: how long to wait for the exporter's events by default (Ctrl-C ends sooner).
@@ -100,10 +107,32 @@ def _people_in_the_loop() -> bool:
     return result.returncode == 0
 
 
+def _verified(stack: Stack, records: list[auditlog.LogRecord]) -> bool:
+    """Tick the verifier (Cloud Scheduler's job) until every fix written to a workload has its outcome."""
+    assert stack.verifier is not None
+    written = {str(r.fields.get("incident_id")): r for r in records if r.message == auditlog.INCIDENT
+               and r.fields.get("action") == "applied" and (r.fields.get("target") or {}).get("kind") != "Pod"}
+    print(f"{report.RULE}\nVerifying {len(written)} fix(es) written to a workload: the verifier "
+          f"(kubesent_verify, pushed from {PROJECT}/topics/kubesent-verify-ticks) waits for the rollout and a "
+          f"{VERIFY_ENV['KUBESENT_VERIFY_SETTLE_SECONDS']} s settle window...", flush=True)
+    outcomes: dict[str, auditlog.LogRecord] = {}
+    deadline = time.monotonic() + VERIFY_TIMEOUT_SECONDS
+    while written and len(outcomes) < len(written) and time.monotonic() < deadline:
+        stack.tick()
+        time.sleep(VERIFY_TICK_SECONDS)
+        outcomes = {str(r.fields.get("incident_id")): r for r in stack.verifier.records()
+                    if r.message == auditlog.INCIDENT and str(r.fields.get("incident_id")) in written}
+    for incident_id, record in written.items():
+        checked = outcomes.get(incident_id)
+        print(report.verification(record, checked))
+    return bool(written) and all(((r.fields.get("verification") or {}).get("outcome")) == "verified"
+                                 for r in outcomes.values()) and len(outcomes) == len(written)
+
+
 def run_sandbox() -> int:
     print(SANDBOX_BANNER, flush=True)
     started = time.monotonic()
-    stack = Stack(StackOptions(log_name="demo-function"))
+    stack = Stack(StackOptions(log_name="demo-function", verifier=True, extra_env=dict(VERIFY_ENV)))
     try:
         stack.start()
         assert stack.sandbox is not None and stack.admin is not None and stack.function is not None
@@ -126,6 +155,7 @@ def run_sandbox() -> int:
             print(report.incident(item.incident.title, record, recovery=recovery, ok=ok,
                                   expected=f"{expected.action} {expected.remedy}"))
             results.append((item.incident.name, ok))
+        verified = _verified(stack, records)
         problems = [record for record in records if record.message != auditlog.INCIDENT]
         for problem in problems:
             print(f"  note: {problem.message}: {problem.fields.get('detail', '')}")
@@ -135,7 +165,7 @@ def run_sandbox() -> int:
                   "handlers' lines ran together)")
         print(report.summary(results, seconds=time.monotonic() - started, log_path=str(stack.function.log_path)))
         people = _people_in_the_loop()
-        return 0 if all(ok for _, ok in results) and people else EXIT_FAILED
+        return 0 if all(ok for _, ok in results) and verified and people else EXIT_FAILED
     except KeyboardInterrupt:
         print("\ninterrupted: stopping everything", file=sys.stderr)
         return EXIT_INTERRUPTED

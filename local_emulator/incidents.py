@@ -12,7 +12,9 @@ Never imported by the function.
 from __future__ import annotations
 
 import copy
+import json
 import secrets
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -291,3 +293,44 @@ def _live_pods(sandbox: KubeSandbox, seeded: Seeded) -> list[dict[str, Any]]:
                               matcher=lambda pod: pod["metadata"].get("labels", {}).get("app") == seeded.deployment_name
                               and not pod["metadata"].get("deletionTimestamp"))[0]
     return list(pods)
+
+
+# A bad rollout (issue 16): revision 1 serves; `kubectl set image` rolls out a tag that does not exist.
+GOOD_IMAGE = "ghcr.io/kubesent/checkout-api:v2.3.0"
+BAD_ROLLOUT_TITLE = "A bad image tag rolled out over a working revision"
+
+
+def seed_bad_rollout(sandbox: KubeSandbox, *, now: datetime | None = None) -> Seeded:
+    """checkout-api at GOOD_IMAGE (Running and Ready), then its image changed to the manifest's missing tag
+    through the API, as `kubectl set image` does: the sandbox's controller rolls out revision 2, whose pod
+    cannot pull, while revision 1 keeps serving. Returns the kubelet's "not found" event as the exporter sends it."""
+    now = now or datetime.now(UTC)
+    incident = by_name("image-not-found")
+    manifest = incident.deployment()
+    if sandbox.get_object(api_version="v1", kind="Namespace", namespace="", name=NAMESPACE) is None:
+        sandbox.load_objects([namespace_manifest()])
+    bad_image = manifest["spec"]["template"]["spec"]["containers"][0]["image"]
+    manifest["metadata"]["annotations"][controller.SCRIPT_ANNOTATION] = json.dumps(
+        {"imagePullErrorUnless": [GOOD_IMAGE]})
+    manifest["spec"]["template"]["spec"]["containers"][0]["image"] = GOOD_IMAGE
+    deployment, _, _ = sandbox.create_deployment_chain(manifest)
+    name = deployment["metadata"]["name"]
+    body = json.dumps({"spec": {"template": {"spec": {"containers": [{"name": incident.container,
+                                                                       "image": bad_image}]}}}}).encode()
+    request = urllib.request.Request(
+        f"{sandbox.url}/apis/apps/v1/namespaces/{NAMESPACE}/deployments/{name}?fieldManager=kubectl-set",
+        data=body, method="PATCH", headers={"Content-Type": "application/strategic-merge-patch+json"})
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - the local sandbox
+        pass
+    pods = sandbox.store.list(POD, namespace=NAMESPACE, matcher=lambda pod: pod["spec"]["containers"][0]["image"]
+                              == bad_image and not pod["metadata"].get("deletionTimestamp"))[0]
+    pod = pods[0]
+    published = None
+    for type_, reason, message in _image_events(pod, bad_image):
+        [stored] = sandbox.load_objects([exporter_event.kubelet_event(pod, reason=reason, message=message,
+                                                                      container=incident.container, type_=type_,
+                                                                      first=now, last=now)])
+        if published is None and type_ == "Warning" and reason == "Failed":
+            published = exporter_event.enhanced(stored, pod)
+    assert published is not None
+    return Seeded(incident=incident, deployment_name=name, pod_name=pod["metadata"]["name"], event=published)

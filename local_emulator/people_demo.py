@@ -23,6 +23,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -38,6 +39,7 @@ from kubesent.notify.notifier import LinkMaker, Notifier
 from kubesent.notify.webhook import WebhookSink
 from kubesent.pipeline import Pipeline
 from kubesent.settings import Settings
+from kubesent.verify import Verifier
 from local_emulator import incidents
 from local_emulator.kube_sandbox import KubeSandbox
 
@@ -170,6 +172,55 @@ def run() -> bool:
             cluster.close()
 
 
+def run_rollback() -> bool:
+    """A bad image tag rolled out over a working revision: proposed rollback, approved, written from the live
+    ReplicaSet, then verified (the verifier's settle window shortened to 0 for the demo)."""
+    print(f"\n{incidents.BAD_ROLLOUT_TITLE}: a rollback proposed, approved through its link, and verified "
+          "(in-process, own sandbox)", flush=True)
+    signing_key, approval_key = secrets.token_bytes(32), secrets.token_bytes(32)
+    inbox: list[dict[str, Any]] = []
+    with KubeSandbox() as sandbox:
+        seeded = incidents.seed_bad_rollout(sandbox)
+        settings = Settings(kube_mode="explicit", kube_host=sandbox.url, ledger="memory", llm="none", dry_run=False,
+                            verify_settle_seconds=0)
+        cluster = KubeCluster.from_settings(settings)
+        ledger, relay = MemoryLedger(), _Relay()
+        approver = Approver(settings, cluster=cluster, ledger=ledger, key=approval_key, reporter=relay)
+        receiver, receiver_url = _serve(_receiver(signing_key, inbox))
+        approval, approval_url = _serve(_approval_server(approver))
+        try:
+            relay.notifier = Notifier(
+                [WebhookSink(receiver_url + "/hook", signing_key=signing_key, policy=transport.Policy())],
+                ledger=ledger, links=LinkMaker(logging_console_url="https://console.cloud.google.com/logs/query",
+                                               project="kubesent-demo", approval_url=approval_url + "/",
+                                               approval_key=approval_key))
+            record = Pipeline(settings, cluster=cluster, ledger=ledger, diagnoser=NullDiagnoser()).handle(
+                events.parse_event(seeded.event))
+            print(f"pipeline: {record.action} {record.remedy}: {record.reason}", flush=True)
+            relay.notifier.notify(record)
+            approve = inbox[0]["message"]["links"]["approve"] if inbox else None
+            if record.remedy != "rollback_rollout" or approve is None:
+                print("no approvable rollback reached the receiver", file=sys.stderr)
+                return False
+            token = urllib.parse.parse_qs(urllib.parse.urlsplit(approve).query)["t"][0]
+            status, page = _browser("POST", approval_url + "/", {"t": token})
+            print(f"browser POST confirm      → {status} {_heading(page)}")
+            deployment = sandbox.get_object(api_version="apps/v1", kind="Deployment", namespace=incidents.NAMESPACE,
+                                            name=seeded.deployment_name) or {}
+            image = deployment.get("spec", {}).get("template", {}).get("spec", {}).get("containers", [{}])[0].get(
+                "image")
+            print(f"rolled back: the Deployment's image is {image} again")
+            [checked] = Verifier(settings, cluster=cluster, ledger=ledger, reporter=relay).run(
+                now=datetime.now(UTC) + timedelta(seconds=settings.verify_interval_seconds + 1)) or [None]
+            outcome = (checked.verification or {}).get("outcome") if checked is not None else None
+            print(f"verifier: {outcome}: {(checked.verification or {}).get('detail') if checked else 'no outcome'}")
+            return status == 200 and image == incidents.GOOD_IMAGE and outcome == "verified"
+        finally:
+            receiver.shutdown()
+            approval.shutdown()
+            cluster.close()
+
+
 def _healed(sandbox: KubeSandbox, seeded: incidents.Seeded) -> bool:
     deadline = time.monotonic() + RECOVERY_TIMEOUT_SECONDS
     pod = incidents.recovered_pod(sandbox, seeded)
@@ -189,4 +240,4 @@ def _healed(sandbox: KubeSandbox, seeded: incidents.Seeded) -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(0 if run() else 1)
+    sys.exit(0 if run() and run_rollback() else 1)

@@ -51,6 +51,21 @@ def incident(title: str, record: LogRecord | None, *, recovery: str, expected: s
     return "\n".join(lines)
 
 
+def verification(fixed: LogRecord, checked: LogRecord | None) -> str:
+    """The verifier's outcome for one written fix; ``checked`` None means no outcome arrived in time."""
+    target = fixed.fields.get("target") or {}
+    where = f"{target.get('kind')} {target.get('namespace')}/{target.get('name')}"
+    if checked is None:
+        return f"✘ no verification of the fix on {where} arrived (see the verifier's log)"
+    outcome = checked.fields.get("verification") or {}
+    mark = "✔" if outcome.get("outcome") == "verified" else "✘"
+    lines = [f"{mark} {str(outcome.get('outcome', '?')).replace('_', ' ')}: the fix on {where} "
+             f"({fixed.fields.get('remedy')})", _wrap("checked:     ", str(outcome.get("detail", "")))]
+    if outcome.get("undo"):
+        lines.append(_wrap("undo:        ", str(outcome["undo"])))
+    return "\n".join(lines)
+
+
 def summary(results: list[tuple[str, bool]], *, seconds: float, log_path: str) -> str:
     passed = sum(1 for _, ok in results if ok)
     verdict = "all expected outcomes reached" if passed == len(results) else "SOME EXPECTED OUTCOMES WERE NOT REACHED"

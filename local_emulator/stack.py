@@ -40,6 +40,8 @@ DEAD_LETTER_TOPIC = f"{TOPIC}-dead-letter"
 PUSH_SUBSCRIPTION = f"{TOPIC}-push"
 DEAD_LETTER_SUBSCRIPTION = f"{DEAD_LETTER_TOPIC}-pull"
 FUNCTION_TARGET = "on_pod_event"
+VERIFY_TARGET = "kubesent_verify"
+TICKS_TOPIC = "kubesent-verify-ticks"  # infra/verify.tf: <function_name>-verify-ticks
 # functions-framework imports flask, the kubernetes client and pydantic: ~2 s on a warm disk; a cold
 # CI runner can take much longer, and a slow start is not a failure.
 FUNCTION_READY_TIMEOUT_SECONDS = 60.0
@@ -63,19 +65,21 @@ class StackOptions:
     dry_run: bool = False
     log_name: str = "function"
     extra_env: dict[str, str] = field(default_factory=dict)
+    verifier: bool = False
+    """Also run ``kubesent_verify``, pushed from the ticks topic (Cloud Scheduler's part is ``Stack.tick()``)."""
 
 
 class FunctionProcess:
     """``functions-framework`` serving ``on_pod_event`` in its own process group, stdout to a log file."""
 
-    def __init__(self, *, port: int, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, *, port: int, env: dict[str, str], log_path: Path, target: str = FUNCTION_TARGET) -> None:
         self.port = port
         self.log_path = log_path
         self.url = f"http://{gcloud_emulators.LOOPBACK}:{port}"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         # Not a `with` block: the log is the server's stdout for as long as it runs; stop() closes it.
         self._log: IO[bytes] = open(log_path, "wb")  # noqa: SIM115
-        command = [str(Path(sys.executable).parent / "functions-framework"), "--target", FUNCTION_TARGET,
+        command = [str(Path(sys.executable).parent / "functions-framework"), "--target", target,
                    "--source", str(REPO_ROOT / "functions" / "main.py"), "--signature-type", "cloudevent",
                    "--host", gcloud_emulators.LOOPBACK, "--port", str(port)]
         self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
@@ -147,6 +151,7 @@ class Stack:
         self.pubsub: gcloud_emulators.Emulator | None = None
         self.firestore: gcloud_emulators.Emulator | None = None
         self.function: FunctionProcess | None = None
+        self.verifier: FunctionProcess | None = None
         self.admin: pubsub_admin.PubSubAdmin | None = None
         # (stop, may_run_in_parallel): the two JVMs each take ~2 s to stop, so they stop side by side.
         self._stoppers: list[tuple[Callable[[], None], bool]] = []
@@ -178,11 +183,19 @@ class Stack:
             self.function = FunctionProcess(port=function_port, env=self._function_env(firestore_port),
                                             log_path=RUN_DIR / f"{options.log_name}.log")
             self._stoppers.append((self.function.stop, False))
+            if options.verifier:
+                self.verifier = FunctionProcess(port=gcloud_emulators.free_port(),
+                                                env=self._function_env(firestore_port),
+                                                log_path=RUN_DIR / f"{options.log_name}-verify.log",
+                                                target=VERIFY_TARGET)
+                self._stoppers.append((self.verifier.stop, False))
             # Leaving the block waits for both starts, so even on Ctrl-C each emulator that came up
             # is registered (by its own thread) before stop() runs.
             for future in futures:
                 future.result()
         self.function.wait_ready()
+        if self.verifier is not None:
+            self.verifier.wait_ready()
         assert self.pubsub is not None
         pubsub_port = self.pubsub.host_port.rsplit(":", 1)[1]  # it may listen on 0.0.0.0; talk over loopback
         self.admin = pubsub_admin.PubSubAdmin(f"{gcloud_emulators.LOOPBACK}:{pubsub_port}", project=PROJECT)
@@ -190,6 +203,11 @@ class Stack:
         self.admin.create_chain(topic=TOPIC, dead_letter_topic=DEAD_LETTER_TOPIC, subscription=PUSH_SUBSCRIPTION,
                                 dead_letter_subscription=DEAD_LETTER_SUBSCRIPTION,
                                 push_endpoint=f"{self.function.url}/projects/{PROJECT}/topics/{TOPIC}")
+        if self.verifier is not None:
+            self.admin.create_chain(topic=TICKS_TOPIC, dead_letter_topic=f"{TICKS_TOPIC}-dead-letter",
+                                    subscription=f"{TICKS_TOPIC}-push",
+                                    dead_letter_subscription=f"{TICKS_TOPIC}-dead-letter-pull",
+                                    push_endpoint=f"{self.verifier.url}/projects/{PROJECT}/topics/{TICKS_TOPIC}")
 
     def _start_emulator(self, attribute: str, start: Callable[..., gcloud_emulators.Emulator],
                         **kwargs: object) -> None:
@@ -269,6 +287,11 @@ class Stack:
     @property
     def topic_path(self) -> str:
         return f"projects/{PROJECT}/topics/{TOPIC}"
+
+    def tick(self) -> None:
+        """What Cloud Scheduler does every minute in the cloud (infra/verify.tf): one message on the ticks topic."""
+        assert self.admin is not None and self.verifier is not None, "start the stack with verifier=True"
+        self.admin.publish(TICKS_TOPIC, [b"tick"])
 
     def wait_for(self, predicate: Callable[[list[auditlog.LogRecord]], bool], *, timeout: float,
                  poll: float = 0.2) -> list[auditlog.LogRecord]:

@@ -2,8 +2,9 @@
 
 `create_chain` builds Deployment → ReplicaSet → Pods as the real controllers would name and
 link them. `DeploymentController` is a store hook: when a Deployment's pod template changes it
-rolls out a new ReplicaSet (old pods turn Terminating, and go at the next rollout) whose pods get a
-status from the scenario script in the annotation `sandbox.kubesent.dev/script` (JSON). It never
+rolls out a new ReplicaSet whose pods get a status from the scenario script in the annotation
+`sandbox.kubesent.dev/script` (JSON). Once the new pods are Ready, the old pods turn Terminating (and
+go at the next rollout); until then, an old revision that served keeps serving (maxUnavailable). It never
 schedules or runs anything.
 """
 from __future__ import annotations
@@ -196,8 +197,14 @@ class DeploymentController:
                                                  pod_status_override=None, pod_name_suffixes=None)
         owned, _ = store.list(replicaset_type, namespace=namespace,
                               matcher=_owned_by(deployment["metadata"]["uid"]))
+        # A rolling update never takes the old revision below what stays available while the new one is not
+        # (maxUnavailable is 25 % of the replicas, rounded down: 0 for fewer than 4). Simplified: until every new
+        # pod is Ready, the old revisions keep serving whole; once it is, they go at once.
+        new_ready = all(_is_ready(pod) for pod in pods)
         for replicaset in owned:
             if replicaset["metadata"]["uid"] == new_replicaset["metadata"]["uid"]:
+                continue
+            if not new_ready and int((replicaset.get("status") or {}).get("availableReplicas") or 0) > 0:
                 continue
             old_pods, _ = store.list(pod_type, namespace=namespace,
                                      matcher=_owned_by(replicaset["metadata"]["uid"]))
@@ -216,5 +223,12 @@ class DeploymentController:
         current = store.get(_resource("Deployment", "apps/v1"), namespace=namespace,
                             name=deployment["metadata"]["name"])
         current["status"] = deployment_status(current, pods)
+        if not new_ready:
+            serving = [pod for rs in owned if rs["metadata"]["uid"] != new_replicaset["metadata"]["uid"]
+                       for pod in store.list(pod_type, namespace=namespace, matcher=_owned_by(rs["metadata"]["uid"]))[0]
+                       if not pod["metadata"].get("deletionTimestamp") and _is_ready(pod)]
+            current["status"]["replicas"] += len(serving)
+            current["status"]["readyReplicas"] += len(serving)
+            current["status"]["availableReplicas"] += len(serving)
         store.update(_resource("Deployment", "apps/v1"), namespace=namespace, name=current["metadata"]["name"],
                      body=current, manager=MANAGER, subresource="status")

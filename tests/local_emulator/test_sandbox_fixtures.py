@@ -71,25 +71,32 @@ def test_rollout_follows_script(sandbox: KubeSandbox, apps: kubernetes.client.Ap
     apps.patch_namespaced_deployment("web", "default", {"spec": {"template": {
         "metadata": {"annotations": {"restartedAt": "now"}}, "spec": {"containers": [container]}}}})
 
-    pods = _current_pods(sandbox, core)
+    pods = [pod for pod in _current_pods(sandbox, core) if pod.metadata.name != old_pods[0]["metadata"]["name"]]
     deployment = apps.read_namespaced_deployment("web", "default")
     old = apps.read_namespaced_replica_set(old_replicaset["metadata"]["name"], "default")
-    assert [pod.metadata.name for pod in pods] != [pod["metadata"]["name"] for pod in old_pods] and len(pods) == 1
-    assert old.spec.replicas == 0
+    assert len(pods) == 1
     lingering = core.read_namespaced_pod(old_pods[0]["metadata"]["name"], "default")
-    assert lingering.metadata.deletion_timestamp is not None  # Terminating, as for a grace period
     app_status = next(status for status in pods[0].status.container_statuses if status.name == "app")
-    if waiting:
-        assert app_status.state.waiting.reason == waiting and not app_status.ready
-        assert deployment.status.ready_replicas == 0
-    else:
-        assert app_status.state.running is not None and app_status.ready
-        assert deployment.status.ready_replicas == 1
     if terminated:
         assert (app_status.last_state.terminated.reason, app_status.last_state.terminated.exit_code) == terminated
         assert app_status.restart_count >= 1
     assert deployment.status.observed_generation == deployment.metadata.generation
-    assert deployment.status.updated_replicas == 1 and deployment.status.replicas == 1
+    assert deployment.status.updated_replicas == 1
+    old_served = any(c["type"] == "Ready" and c["status"] == "True" for c in old_pods[0]["status"]["conditions"])
+    if waiting:
+        assert app_status.state.waiting.reason == waiting and not app_status.ready
+    if waiting and old_served:
+        # The new revision is not Ready: the old one, which served, keeps serving (maxUnavailable).
+        assert old.spec.replicas == 1 and lingering.metadata.deletion_timestamp is None
+        assert deployment.status.ready_replicas == 1 and deployment.status.replicas == 2
+    elif waiting:
+        assert old.spec.replicas == 0 and lingering.metadata.deletion_timestamp is not None
+        assert deployment.status.ready_replicas == 0 and deployment.status.replicas == 1
+    else:
+        assert app_status.state.running is not None and app_status.ready
+        assert old.spec.replicas == 0
+        assert lingering.metadata.deletion_timestamp is not None  # Terminating, as for a grace period
+        assert deployment.status.ready_replicas == 1 and deployment.status.replicas == 1
 
 
 def test_next_rollout_removes_terminating_pods(sandbox: KubeSandbox, apps: kubernetes.client.AppsV1Api,

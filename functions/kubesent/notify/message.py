@@ -100,7 +100,15 @@ def patch_diff(record: AuditRecord) -> str:
     previous = record.previous or {}
     old: list[str] = []
     new: list[str] = []
-    for scope, field, value in _leaves(record.patch, (), None):
+    if record.remedy == "rollback_rollout":
+        # The whole template is replaced: say which revision goes and which images come back.
+        template = ((record.patch.get("spec") or {}).get("template") or {}) if isinstance(record.patch, dict) else {}
+        containers = (template.get("spec") or {}).get("containers") or []
+        old = [f"revision {previous.get('revision', '?')} (ReplicaSet {previous.get('replicaSet', '?')})",
+               *(f"image: {image}" for image in previous.get("images") or [])]
+        new = ["the previous revision's whole pod template (kubectl rollout undo)",
+               *(f"image: {c.get('image')}" for c in containers if isinstance(c, dict))]
+    for scope, field, value in ([] if new else _leaves(record.patch, (), None)):
         key = _PREVIOUS_ALIASES.get(field, field)
         label = f"{scope}: {field}" if scope else field
         old.append(f"{label}: {_value(previous.get(key, '(unset)'))}")
