@@ -2,7 +2,8 @@
 
 The function prints one JSON object per line (``kubesent.audit``): ``kubesent.incident`` for every
 event it judged, ``kubesent.rejected`` for a bad message (acknowledged), ``kubesent.retry`` for a
-transient fault (redelivered). Everything else on stdout (the framework's own lines) is skipped.
+transient fault (redelivered), ``kubesent.verify_run`` per verifier run. Everything else on stdout (the
+framework's own lines) is skipped.
 Pure: never touches a process or the network.
 """
 
@@ -15,7 +16,8 @@ from typing import Any
 INCIDENT = "kubesent.incident"
 REJECTED = "kubesent.rejected"
 RETRY = "kubesent.retry"
-KNOWN_MESSAGES = frozenset({INCIDENT, REJECTED, RETRY})
+VERIFY_RUN = "kubesent.verify_run"  # one per verifier run (kubesent_verify): how many outcomes it decided
+KNOWN_MESSAGES = frozenset({INCIDENT, REJECTED, RETRY, VERIFY_RUN})
 _DECODER = json.JSONDecoder()
 
 

@@ -160,3 +160,22 @@ def test_a_persons_later_change_is_not_undone(
     assert worse.verification is not None and worse.verification["outcome"] == "worse"
     assert worse.verification["undo"].startswith("not undone: the workload changed after KubeSent's patch")
     assert memory_limit(admin_client, name) == "164Mi"
+
+
+def test_a_fix_whose_new_pod_is_oom_killed_again_is_not_healed_and_kept(
+        admin_client: kubernetes.client.ApiClient, kubesent_client: kubernetes.client.ApiClient, name: str) -> None:
+    ledger = MemoryLedger(ledger_settings(settings()))
+    _, patched_at = apply_fix(admin_client, kubesent_client, name, ledger)
+    stamp = exporter_event.utc_stamp(datetime.now(UTC).replace(microsecond=0))
+    report_status(admin_client, new_pod(admin_client, name), {
+        "phase": "Running", "conditions": [{"type": "Ready", "status": "False"}],
+        "containerStatuses": [{"name": "app", "ready": False, "restartCount": 1, "image": support.CONTAINER["image"],
+                               "imageID": "", "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                               "lastState": {"terminated": {"reason": "OOMKilled", "exitCode": 137,
+                                                            "startedAt": stamp, "finishedAt": stamp}}}]})
+
+    [not_healed] = check(kubesent_client, ledger, patched_at + timedelta(seconds=61))
+
+    assert not_healed.verification is not None and not_healed.verification["outcome"] == "not_healed"
+    assert not_healed.action == "escalated" and not_healed.verification["undo"] == ""
+    assert memory_limit(admin_client, name) == "164Mi"
