@@ -63,8 +63,9 @@ def settings_env_names() -> set[str]:
 
 def function(terraform: Terraform, name: str = "kubesent") -> dict:
     functions = terraform.of_type("google_cloudfunctions2_function")
-    # The HTTP API, the notifier and the approval endpoint are the others (test_terraform_notify.py).
-    assert set(functions) == {"kubesent", "kubesent_http", "notify", "approve"}
+    # The HTTP API, the notifier, the approval endpoint and its Slack click worker are the others
+    # (test_terraform_notify.py).
+    assert set(functions) == {"kubesent", "kubesent_http", "notify", "approve", "approve_click"}
     return functions[name]
 
 
