@@ -6,7 +6,8 @@ re-runs the policy, dry-runs and writes, which on a busy cluster takes longer. S
 1. ``kubesent_approve`` (``approval_http``, after Slack's signature) parses the click, checks the token's
    signature and expiry and the ``response_url``'s host (no I/O), publishes the click to a Pub/Sub topic
    (``NotifySettings.slack_click_topic``) and answers 200 "KubeSent is checking this approval…"
-   (``Intake.accept``);
+   (``Intake.accept``). The 200 is the acknowledgement Slack needs; nothing relies on Slack showing its
+   body, since the result always goes to the ``response_url``;
 2. ``kubesent_approve_click``, a CloudEvent function on that topic with the same service account, carries
    it out (``Approver.decide``: every check again, the single-use marker) and posts the answer to the
    click's ``response_url`` (``Worker.handle``). The channel's message is updated by the notifier from
