@@ -1,6 +1,7 @@
 """Cloud Function entry points (gen2). ``on_pod_event`` (Pub/Sub ``messagePublished``): decode, run the
 pipeline, ack or retry. ``kubesent_http`` (HTTP, a separate function): ``GET /health``, ``POST /analyze``.
-``kubesent_notify`` (the report topic) tells people; ``kubesent_approve`` (HTTP) takes their decisions;
+``kubesent_notify`` (the report topic) tells people; ``kubesent_approve`` (HTTP) takes their decisions, and
+``kubesent_approve_click`` (a topic) carries out the Slack clicks it queued;
 ``kubesent_verify`` (a scheduler's tick) checks every applied fix and undoes what made things worse.
 
 ``PermanentError`` → one log line and return (ack). ``TransientError`` → one log line and raise
@@ -125,13 +126,15 @@ _approval_lock = threading.Lock()
 
 
 def _get_approval() -> Any:
-    """(approver, Slack signing secret), built on the first request."""
+    """(approver, Slack signing secret, Slack click intake or None, Slack click worker), built on the first
+    request; ``kubesent_approve`` and ``kubesent_approve_click`` share it (one service account)."""
     global _approval
     if _approval is None:
         with _approval_lock:
             if _approval is None:
-                from kubesent import approval, wiring
+                from kubesent import approval, approval_slack, wiring
                 from kubesent.notify import build
+                from kubesent.reporting import TopicPublisher
                 from kubesent.settings import NotifySettings, Settings
 
                 settings, notify_settings = Settings(), NotifySettings()
@@ -140,8 +143,14 @@ def _get_approval() -> Any:
                 approver = approval.Approver(settings, cluster=wiring.build_cluster(settings),
                                              ledger=wiring.build_ledger(settings), key=key,
                                              reporter=wiring.build_reporter(settings))
+                base = notify_settings.slack_response_url_base
+                intake = approval_slack.Intake(TopicPublisher(notify_settings.slack_click_topic,
+                                                              setting="KUBESENT_SLACK_CLICK_TOPIC"),
+                                               response_url_base=base) if notify_settings.slack_click_topic else None
+                worker = approval_slack.Worker(approver, response_url_base=base,
+                                               timeout_seconds=notify_settings.notify_timeout_seconds)
                 _approval = (approver, found.get(notify_settings.slack_signing_secret,
-                                                 notify_settings.slack_signing_secret_secret))
+                                                 notify_settings.slack_signing_secret_secret), intake, worker)
     return _approval
 
 
@@ -150,16 +159,32 @@ def kubesent_approve(request: Any) -> tuple[str, int, dict[str, str]]:
     """Signed approval links (GET shows, POST decides) and Slack interactivity (``/slack``)."""
     from kubesent import approval_http
 
-    approver, slack_secret = _get_approval()
+    approver, slack_secret, slack_clicks, _ = _get_approval()
     try:
         response = approval_http.handle(approver, method=request.method, path=request.path,
                                         query=dict(request.args), headers=dict(request.headers),
-                                        body=request.get_data(cache=False), slack_signing_secret=slack_secret)
+                                        body=request.get_data(cache=False), slack_signing_secret=slack_secret,
+                                        slack_clicks=slack_clicks)
     except errors.TransientError as exc:
         audit.log_problem("WARNING", "kubesent.approval_retry", error=type(exc).__name__, detail=str(exc))
         return "KubeSent could not reach the cluster or the ledger; try again in a minute", 503, {}
     return response.body, response.status, {"Content-Type": response.content_type,
                                              "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+@functions_framework.cloud_event
+def kubesent_approve_click(cloud_event: CloudEvent) -> None:
+    """A Slack click queued by ``kubesent_approve``: carry it out, post the answer to its response_url.
+    A fault that may pass raises (Pub/Sub redelivers; the single-use marker keeps it once)."""
+    from kubesent import approval_slack
+
+    try:
+        _get_approval()[3].handle(approval_slack.decode(cloud_event.data))
+    except errors.TransientError as exc:
+        audit.log_problem("WARNING", "kubesent.approval_retry", error=type(exc).__name__, detail=str(exc))
+        raise
+    except errors.PermanentError as exc:
+        audit.log_problem("ERROR", "kubesent.approval_rejected", error=type(exc).__name__, detail=str(exc))
 
 
 _verifier: Any = None

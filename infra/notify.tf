@@ -32,6 +32,29 @@ locals {
   )
   notify_secret_env  = { for name, secret in local.notify_secrets : secret.setting => "${google_secret_manager_secret.notify[name].id}/versions/latest" if name != "slack-signing-secret" }
   approve_secret_env = { for name, secret in local.notify_secrets : secret.setting => "${google_secret_manager_secret.notify[name].id}/versions/latest" if secret.approver }
+  # Slack interactivity (the bot's buttons) is answered at once and carried out by kubesent_approve_click.
+  slack_clicks = var.approval_enabled && contains(var.notify_sinks, "slack_bot")
+  # What both halves of an approval need: the same identity, cluster, ledger and bounds.
+  approve_env = {
+    # A person's approval writes: this identity's RBAC and admission policy bound what it can change.
+    KUBESENT_DRY_RUN              = "false"
+    KUBESENT_LEDGER               = "firestore"
+    GOOGLE_CLOUD_PROJECT          = var.project_id
+    KUBESENT_FIRESTORE_DATABASE   = var.firestore_database
+    KUBESENT_FIRESTORE_COLLECTION = var.ledger_collection
+    # gke: the bearer token is this function's own service account (approver above), which GKE names by
+    # its email: approverUsername in kubesent.env (output kubesent_rbac_env), its own RoleBindings and its
+    # own admission policy (exporter-config/kubesent-rbac/approve-scope-policy.yaml), never the function's.
+    KUBESENT_KUBE_MODE        = "gke"
+    KUBESENT_GKE_CLUSTER      = var.gke_cluster
+    KUBESENT_GKE_ENDPOINT     = var.gke_endpoint
+    KUBESENT_CLUSTER_NAME     = var.cluster_name
+    KUBESENT_NAMESPACES_ALLOW = join(",", var.namespaces_allow)
+    # The same bounds as the function's: policy.decide re-runs at the click with them.
+    KUBESENT_MEMORY_CEILING = var.memory_ceiling
+    KUBESENT_CPU_CEILING    = var.cpu_ceiling
+    KUBESENT_REPORT_TOPIC   = var.report_topic_enabled ? google_pubsub_topic.reports[0].id : ""
+  }
 }
 
 # --- secrets: containers only; values are added out of band, e.g.
@@ -307,25 +330,8 @@ resource "google_cloudfunctions2_function" "approve" {
     min_instance_count               = 0
     max_instance_request_concurrency = 1
 
-    environment_variables = merge({
-      # A person's approval writes: this identity's RBAC and admission policy bound what it can change.
-      KUBESENT_DRY_RUN              = "false"
-      KUBESENT_LEDGER               = "firestore"
-      GOOGLE_CLOUD_PROJECT          = var.project_id
-      KUBESENT_FIRESTORE_DATABASE   = var.firestore_database
-      KUBESENT_FIRESTORE_COLLECTION = var.ledger_collection
-      # gke: the bearer token is this function's own service account (approver above), which GKE names by
-      # its email: approverUsername in kubesent.env (output kubesent_rbac_env), its own RoleBindings and its
-      # own admission policy (exporter-config/kubesent-rbac/approve-scope-policy.yaml), never the function's.
-      KUBESENT_KUBE_MODE        = "gke"
-      KUBESENT_GKE_CLUSTER      = var.gke_cluster
-      KUBESENT_GKE_ENDPOINT     = var.gke_endpoint
-      KUBESENT_CLUSTER_NAME     = var.cluster_name
-      KUBESENT_NAMESPACES_ALLOW = join(",", var.namespaces_allow)
-      # The same bounds as the function's: policy.decide re-runs at the click with them.
-      KUBESENT_MEMORY_CEILING = var.memory_ceiling
-      KUBESENT_CPU_CEILING    = var.cpu_ceiling
-      KUBESENT_REPORT_TOPIC   = var.report_topic_enabled ? google_pubsub_topic.reports[0].id : ""
+    environment_variables = merge(local.approve_env, {
+      KUBESENT_SLACK_CLICK_TOPIC = local.slack_clicks ? google_pubsub_topic.approve_clicks[0].id : ""
     }, local.approve_secret_env)
   }
 
@@ -341,4 +347,139 @@ resource "google_cloud_run_v2_service_iam_member" "approve_public" {
   name     = google_cloudfunctions2_function.approve[0].service_config[0].service
   role     = "roles/run.invoker"
   member   = "allUsers"
+}
+
+# --- Slack clicks: answered at once, carried out from a topic -----------------------------------
+# Slack wants an interactivity request answered within 3 s; an approval re-reads the cluster and writes.
+# After the HTTP response a gen2 instance's CPU is throttled (unless cpu_idle = false, billed always) and
+# the instance may stop, so no work may follow the answer in process. kubesent_approve verifies the
+# signature, queues the click here and answers; kubesent_approve_click (same identity) carries it out and
+# posts the result to the click's response_url (functions/kubesent/approval_slack.py says why). Pub/Sub
+# retries a transient fault; the single-use approval marker makes a redelivery answer "Already decided".
+
+resource "google_pubsub_topic" "approve_clicks" {
+  #checkov:skip=CKV_GCP_83:Google-managed encryption; a click holds a single-use, expiring token and a 30-minute response_url.
+  count = local.slack_clicks ? 1 : 0
+
+  name    = "${var.function_name}-approve-clicks"
+  project = var.project_id
+  labels  = var.labels
+  # Slack's response_url lives 30 minutes; a click is not worth keeping longer than that.
+  message_retention_duration = "1800s"
+
+  depends_on = [google_project_service.needed]
+}
+
+# The approval endpoint may publish clicks, to this topic only (and its records to the report topic).
+resource "google_pubsub_topic_iam_member" "approver_clicks" {
+  count = local.slack_clicks ? 1 : 0
+
+  project = var.project_id
+  topic   = google_pubsub_topic.approve_clicks[0].name
+  role    = "roles/pubsub.publisher"
+  member  = "serviceAccount:${google_service_account.approver[0].email}"
+}
+
+resource "google_cloudfunctions2_function" "approve_click" {
+  count = local.slack_clicks ? 1 : 0
+
+  name        = "${var.function_name}-approve-click"
+  project     = var.project_id
+  location    = var.region
+  description = "KubeSent approvals, second half: carries out a queued Slack click and posts the result to its response_url."
+  labels      = var.labels
+
+  build_config {
+    runtime           = "python311"
+    entry_point       = "kubesent_approve_click"
+    docker_repository = google_artifact_registry_repository.functions.id
+    service_account   = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    # The same identity as kubesent_approve: the same RBAC and admission policy bound its writes.
+    service_account_email            = google_service_account.approver[0].email
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    available_memory                 = "512Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    max_instance_count               = 2
+    min_instance_count               = 0
+    max_instance_request_concurrency = 1
+
+    # It checks the approval token, not Slack's signature: no signing secret here.
+    environment_variables = merge(local.approve_env, {
+      for setting, secret in local.approve_secret_env : setting => secret if setting != "KUBESENT_SLACK_SIGNING_SECRET_SECRET"
+    })
+  }
+
+  depends_on = [google_project_service.needed, google_project_iam_member.builder]
+}
+
+resource "google_cloud_run_v2_service_iam_member" "approve_click_invoker" {
+  count = local.slack_clicks ? 1 : 0
+
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.approve_click[0].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.invoker.email}"
+}
+
+resource "google_pubsub_subscription" "approve_click_push" {
+  count = local.slack_clicks ? 1 : 0
+
+  name    = "${var.function_name}-approve-click-push"
+  project = var.project_id
+  topic   = google_pubsub_topic.approve_clicks[0].id
+  labels  = var.labels
+
+  # Longer than the function's 60 s timeout, so a slow approval is not redelivered while it runs.
+  ack_deadline_seconds       = 90
+  message_retention_duration = "1800s"
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.approve_click[0].service_config[0].uri}/${google_pubsub_topic.approve_clicks[0].id}"
+
+    oidc_token {
+      service_account_email = google_service_account.invoker.email
+      audience              = google_cloudfunctions2_function.approve_click[0].service_config[0].uri
+    }
+  }
+
+  # Backoff 10 s .. 120 s: 5 deliveries fit well inside the response_url's 30 minutes.
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "120s"
+  }
+
+  # 5 deliveries at most: each posts once to the response_url, which takes 5 posts.
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.dead_letter.id
+    max_delivery_attempts = 5
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  depends_on = [google_pubsub_topic_iam_member.dead_letter_publisher, google_cloud_run_v2_service_iam_member.approve_click_invoker]
+}
+
+# The Pub/Sub service agent acknowledges a dead-lettered click on this subscription.
+resource "google_pubsub_subscription_iam_member" "approve_click_subscriber" {
+  count = local.slack_clicks ? 1 : 0
+
+  project      = var.project_id
+  subscription = google_pubsub_subscription.approve_click_push[0].name
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_service_agent
 }

@@ -91,6 +91,14 @@ class Approver:
         record = AuditRecord.model_validate(stored)
         return Answer(200, f"{claims.decision.capitalize()} this proposal?", record.reason, record), claims
 
+    def check_token(self, token: str) -> tokens.Claims | Answer:
+        """The token's claims, or the refusal of a forged or expired one. No I/O: a Slack click's token
+        is checked this way before it is queued (``approval_slack``)."""
+        try:
+            return tokens.check(self.key, token, now=int(self.clock()))
+        except tokens.TokenError as exc:
+            return _refusal(exc)
+
     def decide(self, token: str, *, approver: str) -> Answer:
         """A POST: carry out the token's decision once, re-checking everything for an approval."""
         now = self.clock()

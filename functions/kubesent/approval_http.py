@@ -4,7 +4,9 @@
 * ``POST /`` with form ``t=TOKEN``: carries out the decision (``approval.Approver.decide``).
 * ``POST /slack``: a Slack ``block_actions`` request. The signing secret is checked first with
   ``slack_sdk.signature.SignatureVerifier`` (``v0`` HMAC-SHA256 over ``v0:timestamp:body``, a 5-minute
-  window, constant-time comparison); the button's value is the same signed token.
+  window, constant-time comparison); the button's value is the same signed token. With a click queue
+  (``approval_slack.Intake``) the click is queued and answered at once, within Slack's 3 s; without one
+  (local runs) it is carried out before the answer.
 
 Framework-free (method, path, headers, body in; status, content type, body out), so ``main`` stays thin
 and tests call it directly. Every text on a page is HTML-escaped.
@@ -18,7 +20,7 @@ import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kubesent import tokens
+from kubesent import approval_slack, tokens
 from kubesent.approval import Answer, Approver
 from kubesent.notify import slack
 
@@ -37,12 +39,12 @@ class Response:
 
 
 def handle(approver: Approver, *, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str],
-           body: bytes, slack_signing_secret: str = "") -> Response:
+           body: bytes, slack_signing_secret: str = "", slack_clicks: approval_slack.Intake | None = None) -> Response:
     headers = {name.lower(): value for name, value in headers.items()}
     if len(body) > MAX_BODY_BYTES:
         return _page(Answer(413, "Too large", "this request is not an approval"))
     if path.rstrip("/").endswith("/slack") and method == "POST":
-        return _slack(approver, headers=headers, body=body, signing_secret=slack_signing_secret)
+        return _slack(approver, headers=headers, body=body, signing_secret=slack_signing_secret, clicks=slack_clicks)
     if method == "GET":
         answer, claims = approver.preview(query.get("t", ""))
         return _page(answer, confirm_token=query.get("t", "") if claims is not None else None,
@@ -55,22 +57,19 @@ def handle(approver: Approver, *, method: str, path: str, query: Mapping[str, st
     return Response(405, "text/plain; charset=utf-8", "GET shows a proposal, POST decides it")
 
 
-def _slack(approver: Approver, *, headers: Mapping[str, str], body: bytes, signing_secret: str) -> Response:
+def _slack(approver: Approver, *, headers: Mapping[str, str], body: bytes, signing_secret: str,
+           clicks: approval_slack.Intake | None) -> Response:
     if not slack.verify_request(signing_secret, body, dict(headers)):
         return Response(401, "text/plain; charset=utf-8", "invalid Slack signature")
     try:
-        payload = json.loads((urllib.parse.parse_qs(body.decode()).get("payload") or ["{}"])[0])
-        action = payload["actions"][0]
-        token = str(action["value"])
-        user = payload.get("user") or {}
-        who = f"slack:{user.get('username') or user.get('name') or user.get('id')}"
-    except (ValueError, KeyError, IndexError, TypeError):
+        click = approval_slack.parse(body, now=approver.clock())
+    except approval_slack.NotAClick:
         return Response(400, "text/plain; charset=utf-8", "not a Slack block_actions payload")
-    answer = approver.decide(token, approver=who)
+    if clicks is not None:
+        return Response(200, "application/json", json.dumps(clicks.accept(approver, click)))
+    answer = approver.decide(click.token, approver=click.approver)
     # Slack shows this to the clicker; the channel's message is updated by the notifier from the report.
-    text = f"{answer.title}: {answer.detail}"
-    return Response(200, "application/json", json.dumps({"response_type": "ephemeral", "replace_original": False,
-                                                         "text": text[:3000]}))
+    return Response(200, "application/json", json.dumps(approval_slack.reply(answer.title, answer.detail)))
 
 
 def _page(answer: Answer, *, confirm_token: str | None = None, decision: tokens.Decision | None = None) -> Response:

@@ -3,6 +3,9 @@ ticketing or a dashboard subscribed to it, and the one notice per exhausted mode
 The only importer of ``google.cloud.pubsub_v1``, loaded on the first record. A failed report is
 logged, never raised: the incident itself is already handled and recorded, and retrying the whole
 event for a notification would repeat nothing useful.
+
+``TopicPublisher`` is the same client for a message that must arrive (a queued Slack click,
+``approval_slack``): there a failed publish raises ``TransientError``, so the caller can say so.
 """
 
 from __future__ import annotations
@@ -19,13 +22,47 @@ BUDGET_MESSAGE = "kubesent.model_budget_exhausted"
 PUBLISH_TIMEOUT_SECONDS = 10.0
 
 
+def _check_topic(topic: str, *, setting: str) -> str:
+    if not topic.startswith("projects/") or "/topics/" not in topic:
+        raise errors.ConfigurationError(f"{setting} must be projects/P/topics/T, not {topic!r}")
+    return topic
+
+
+class PublishFailed(errors.TransientError):
+    """Pub/Sub did not take the message in time (the SDK's error, without the message's data)."""
+
+
+class TopicPublisher:
+    """Publishes bytes to one topic and waits for the server's ack; a failure raises ``PublishFailed``."""
+
+    def __init__(self, topic: str, *, setting: str = "the topic", publisher: Any = None,
+                 timeout_seconds: float = PUBLISH_TIMEOUT_SECONDS) -> None:
+        self.topic = _check_topic(topic, setting=setting)
+        self.timeout_seconds = timeout_seconds
+        self._publisher = publisher
+        self._lock = threading.Lock()
+
+    def _client(self) -> Any:
+        with self._lock:
+            if self._publisher is None:
+                from google.cloud import pubsub_v1  # type: ignore[attr-defined]
+
+                self._publisher = pubsub_v1.PublisherClient()
+            return self._publisher
+
+    def publish(self, data: bytes, **attributes: str) -> str:
+        """The message id, once Pub/Sub has stored the message."""
+        try:
+            return str(self._client().publish(self.topic, data, **attributes).result(timeout=self.timeout_seconds))
+        except Exception as exc:  # noqa: BLE001 - any SDK or transport failure; its text may quote nothing of data
+            raise PublishFailed(f"publishing to {self.topic} failed: {type(exc).__name__}") from exc
+
+
 class TopicReporter:
     """Publishes each audit record as one JSON message, with the action as an attribute for filtering."""
 
     def __init__(self, topic: str, *, publisher: Any = None) -> None:
-        if not topic.startswith("projects/") or "/topics/" not in topic:
-            raise errors.ConfigurationError(f"KUBESENT_REPORT_TOPIC must be projects/P/topics/T, not {topic!r}")
-        self.topic = topic
+        self.topic = _check_topic(topic, setting="KUBESENT_REPORT_TOPIC")
         self._publisher = publisher
         self._lock = threading.Lock()
 

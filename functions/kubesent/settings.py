@@ -272,6 +272,13 @@ class NotifySettings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_signing_secret_secret: str = ""
     """Verifies Slack's interactivity requests to ``kubesent_approve``."""
+    slack_click_topic: str = ""
+    """``projects/P/topics/T``: ``kubesent_approve`` answers a Slack click at once and queues it here for
+    ``kubesent_approve_click`` (Slack wants an answer within 3 s; an approval re-reads and writes the
+    cluster). Empty (local runs): the click is carried out before the answer."""
+    slack_response_url_base: str = "https://hooks.slack.com/actions/"
+    """A click's result is posted to its ``response_url`` only under this base (defence against SSRF);
+    tests point it at a local fake."""
 
     google_chat_webhook_url: SecretStr | None = None
     google_chat_webhook_url_secret: str = ""

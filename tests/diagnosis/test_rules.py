@@ -12,6 +12,7 @@ from kubesent.diagnosis.schema import RemedyKind
 from kubesent.evidence.annotation import RemediationNote
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import ConfigRef, EventFacts, ProbeFacts, Termination
+from kubesent.evidence.pullsecrets import PullSecretWitness
 from kubesent.evidence.rollout import Revision, Rollout
 from tests.fakes.evidence_builder import container, evidence
 
@@ -118,6 +119,36 @@ def _pull(message: str, waiting: str = "ErrImagePull"):
 def test_image_pull_failures_are_told_apart(message, kind):
     found = registry.diagnose(_pull(message), CONTEXT)
     assert found is not None and found.remedy.kind is kind, found
+
+
+HARBOR_401 = ('Failed to pull image "harbor.example.com/ledger/api:3.1.0": rpc error: code = Unknown desc = failed '
+              'to resolve reference "harbor.example.com/ledger/api:3.1.0": pulling from host harbor.example.com '
+              'failed with status code [manifests 3.1.0]: 401 Unauthorized')
+WORKER_PROVES_IT = PullSecretWitness(secret="harbor-pull", registry="harbor.example.com", pods=("ledger-worker-q7m2n",))
+
+
+def test_an_auth_failure_with_a_pull_secret_proven_by_a_ready_pod_pins_the_remedy():
+    found = registry.diagnose(dataclasses.replace(_pull(HARBOR_401), pull_secret=WORKER_PROVES_IT), CONTEXT)
+
+    assert found.remedy.kind is RemedyKind.ADD_IMAGE_PULL_SECRET and found.remedy.image_pull_secret == "harbor-pull"
+    assert "pod ledger-worker-q7m2n" in found.root_cause and WORKER_PROVES_IT.describe() in found.evidence
+
+
+def test_an_auth_failure_without_a_witness_names_no_secret():
+    found = registry.diagnose(_pull(HARBOR_401), CONTEXT)
+
+    assert found.remedy.kind is RemedyKind.ADD_IMAGE_PULL_SECRET and found.remedy.image_pull_secret is None
+
+
+def test_a_witness_does_not_turn_docker_hubs_ambiguous_denial_into_a_credential_fix():
+    message = ('Failed to pull image "private/app:1": Error response from daemon: pull access denied for private/app, '
+               "repository does not exist or may require 'docker login': denied: requested access to the resource "
+               "is denied")
+    hub = PullSecretWitness(secret="hub-pull", registry="docker.io", pods=("other",))
+
+    found = registry.diagnose(dataclasses.replace(_pull(message), pull_secret=hub), CONTEXT)
+
+    assert found.remedy.kind is RemedyKind.FIX_IMAGE_REFERENCE  # a wrong name is still the likelier cause
 
 
 def test_missing_config_key_names_the_secret_and_key():

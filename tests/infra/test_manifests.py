@@ -119,6 +119,8 @@ def test_kubesent_rbac_reads_what_it_calls_and_writes_narrowly(built_manifests: 
     granted = {(resource, verb) for rule in reader["rules"] for resource in rule["resources"] for verb in rule["verbs"]}
     # Exactly the calls in functions/kubesent/cluster/kube.py: single GETs, the pod's events and the
     # Deployment's ReplicaSets, listed. No ConfigMaps (issue 13 finding 2): gather.py reads their 403 as "unknown".
+    # Pods listed in a namespace: the verifier (a workload's pods) and, after a pull refused for authorisation,
+    # the namespace's pods for a pull secret they prove (evidence/pullsecrets.py).
     called = {(path.rsplit("/", 1)[1], "get") for path in ("v1/pods", "apps/replicasets",
                                                           "apps/deployments", "apps/statefulsets", "apps/daemonsets",
                                                           "batch/jobs", "batch/cronjobs")}

@@ -63,9 +63,9 @@ def settings_env_names() -> set[str]:
 
 def function(terraform: Terraform, name: str = "kubesent") -> dict:
     functions = terraform.of_type("google_cloudfunctions2_function")
-    # The HTTP API, the notifier and the approval endpoint (test_terraform_notify.py), and the verifier
-    # (test_terraform_verify.py) are the others.
-    assert set(functions) == {"kubesent", "kubesent_http", "notify", "approve", "verify"}
+    # The HTTP API, the notifier, the approval endpoint and its Slack click worker (test_terraform_notify.py),
+    # and the verifier (test_terraform_verify.py) are the others.
+    assert set(functions) == {"kubesent", "kubesent_http", "notify", "approve", "approve_click", "verify"}
     return functions[name]
 
 

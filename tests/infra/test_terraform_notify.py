@@ -25,7 +25,8 @@ def _functions(terraform: Terraform) -> dict[str, dict]:
 def test_entry_points_exist_in_main_py(terraform: Terraform) -> None:
     tree = ast.parse((ROOT / "functions" / "main.py").read_text())
     defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
-    for name, entry in (("notify", "kubesent_notify"), ("approve", "kubesent_approve")):
+    for name, entry in (("notify", "kubesent_notify"), ("approve", "kubesent_approve"),
+                        ("approve_click", "kubesent_approve_click")):
         assert unquote(block(_functions(terraform)[name]["build_config"])["entry_point"]) == entry
         assert entry in defined
 
@@ -60,3 +61,34 @@ def test_each_new_identity_reads_only_its_secrets(terraform: Terraform) -> None:
     assert "google_service_account.approver" in grants["approver_reads"]["member"]
     assert "secret.approver" in grants["approver_reads"]["for_each"]
     assert terraform.default("notify_sinks") == []
+
+
+def test_slack_clicks_are_queued_on_their_own_topic_and_carried_out_by_the_same_identity(
+        terraform: Terraform) -> None:
+    functions = _functions(terraform)
+    approve, worker = block(functions["approve"]["service_config"]), block(functions["approve_click"]["service_config"])
+    assert worker["service_account_email"] == approve["service_account_email"]
+    assert unquote(worker["ingress_settings"]) == "ALLOW_INTERNAL_ONLY"
+    assert "google_pubsub_topic.approve_clicks" in str(approve["environment_variables"])
+    assert "slack_clicks" in functions["approve_click"]["count"]
+    subscription = terraform.of_type("google_pubsub_subscription")["approve_click_push"]
+    assert "google_pubsub_topic.approve_clicks" in subscription["topic"]
+    assert "google_cloudfunctions2_function.approve_click" in block(subscription["push_config"])["push_endpoint"]
+    dead_letter = block(subscription["dead_letter_policy"])
+    assert "google_pubsub_topic.dead_letter" in dead_letter["dead_letter_topic"]
+    # Each delivery posts once to the response_url, which takes at most 5 posts.
+    assert dead_letter["max_delivery_attempts"] <= 5
+    assert subscription["ack_deadline_seconds"] > worker["timeout_seconds"]
+    agent = terraform.of_type("google_pubsub_subscription_iam_member")["approve_click_subscriber"]
+    assert "pubsub_service_agent" in agent["member"]
+
+
+def test_the_approval_identity_publishes_to_exactly_its_two_topics(terraform: Terraform) -> None:
+    publishes = {name: body["topic"] for name, body in terraform.of_type("google_pubsub_topic_iam_member").items()
+                 if "google_service_account.approver" in body["member"]}
+    assert {name: unquote(body) for name, body in publishes.items()} == {
+        "approver_reports": "${google_pubsub_topic.reports[0].name}",
+        "approver_clicks": "${google_pubsub_topic.approve_clicks[0].name}"}
+    roles = {unquote(body["role"]) for body in terraform.of_type("google_pubsub_topic_iam_member").values()
+             if "google_service_account.approver" in body["member"]}
+    assert roles == {"roles/pubsub.publisher"}

@@ -38,8 +38,9 @@ class Reader(Protocol):
 
     def list_pods(self, *, namespace: str | None, match_labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
         """The pods of one namespace, or of every namespace when ``namespace`` is None (``kubesent diagnose``'s
-        scan), whose labels carry ``match_labels`` when given (the verifier: one workload's pods). Never called by
-        the event pipeline."""
+        scan), whose labels carry ``match_labels`` when given (the verifier: one workload's pods). The event
+        pipeline calls it once per incident, and only after a pull refused for authorisation (the namespace's
+        pods, for a pull secret they prove: ``evidence.pullsecrets``)."""
         ...
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from kubesent import errors, metrics, objects, redaction
 from kubesent.cluster.api import Reader
 from kubesent.events import PodEvent
-from kubesent.evidence import classify, drift, owners, podfacts, rollout, templates, trend
+from kubesent.evidence import classify, drift, owners, podfacts, pullsecrets, rollout, templates, trend
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import ContainerFacts, EventFacts, Evidence
 from kubesent.metrics import MemoryMetrics
@@ -90,10 +90,26 @@ def complete(reader: Reader, evidence: Evidence, *, log_tail_lines: int, log_lim
                                       limit_bytes=log_limit_bytes, max_chars=log_max_chars) for facts in containers)
     config_objects, config_keys = _config_state(reader, evidence.namespace, containers, evidence.category)
     shape = _memory_trend(memory_metrics, evidence) if memory_metrics is not None else None
-    return replace(evidence, containers=containers,
-                   events=tuple(_event_facts(item) for item in _newest(raw_events)[:MAX_POD_EVENTS]),
+    events = tuple(_event_facts(item) for item in _newest(raw_events)[:MAX_POD_EVENTS])
+    return replace(evidence, containers=containers, events=events,
                    config_objects=config_objects, config_keys=config_keys, memory_trend=shape,
-                   rollout=_rollout(reader, evidence))
+                   rollout=_rollout(reader, evidence), pull_secret=_pull_secret(reader, evidence, events))
+
+
+def _pull_secret(reader: Reader, evidence: Evidence,
+                 events: tuple[EventFacts, ...]) -> pullsecrets.PullSecretWitness | None:
+    """After a pull refused for authorisation: one list of the namespace's pods, for a pull secret that
+    Ready pods on the same registry prove (never a Secret read)."""
+    focus = evidence.focus
+    if focus is None or not focus.image or not pullsecrets.wanted(evidence.category, events):
+        return None
+    try:
+        pods = reader.list_pods(namespace=evidence.namespace)
+    except errors.ClusterRefused:
+        return None  # no right to list pods: the proposal stays without a patch
+    already = tuple(str(objects.as_dict(item).get("name", ""))
+                    for item in objects.as_list(evidence.pod_spec.get("imagePullSecrets")))
+    return pullsecrets.witness(pods, failing_pod=evidence.pod_name, image=focus.image, already=already)
 
 
 def _rollout(reader: Reader, evidence: Evidence) -> rollout.Rollout | None:

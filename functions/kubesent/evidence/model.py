@@ -11,6 +11,7 @@ from typing import Any
 
 from kubesent.events import PodEvent
 from kubesent.evidence.category import Category
+from kubesent.evidence.pullsecrets import PullSecretWitness
 from kubesent.evidence.rollout import Rollout
 from kubesent.evidence.trend import MemoryTrend
 
@@ -161,6 +162,9 @@ class Evidence:
     """``Kind/name`` → exists, for every ConfigMap/Secret the pod references (metadata only)."""
     config_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """``Kind/name`` → its keys (names only, never values), for objects that exist."""
+    pull_secret: PullSecretWitness | None = None
+    """After a pull refused for authorisation: the one pull secret that Ready pods of the namespace use for
+    the same registry, and those pods (``evidence.pullsecrets``)."""
 
     def drift_for(self, container: str | None) -> str | None:
         """Why a patch of ``container`` (or of the pod template, for None) would rest on the wrong facts."""

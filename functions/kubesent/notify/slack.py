@@ -5,10 +5,17 @@ or a bot token with ``chat.postMessage`` then ``chat.update`` of that first mess
 ``Delivery.ref``) plus a threaded reply per later state; its Approve/Reject buttons carry the signed
 token back to ``kubesent_approve`` through Slack interactivity. Blocks are built with
 ``slack_sdk.models.blocks``, whose ``to_dict`` validates them against Block Kit's limits.
+
+Also the other end of a click: ``response_payload`` and ``post_response`` answer a person through the
+click's ``response_url`` (Slack's documented body: ``replace_original``, ``response_type``, ``text``,
+``blocks``), only ever to Slack's own host (``check_response_url``).
 """
 
 from __future__ import annotations
 
+import json
+import urllib.parse
+import urllib.request
 from typing import Any
 
 from kubesent.notify import Delivery, SinkRefused, SinkUnavailable, transport
@@ -17,6 +24,10 @@ from kubesent.notify.message import Message
 # Block Kit: a section's text is at most 3000 characters.
 MAX_SECTION_CHARS = 3000
 APPROVE_ACTION, REJECT_ACTION = "kubesent_approve", "kubesent_reject"
+
+
+class UnsafeResponseUrl(SinkRefused):
+    """A response_url outside Slack's host: never posted to (the URL is not shown, it is a credential)."""
 
 
 def blocks(message: Message, *, interactive: bool) -> list[dict[str, Any]]:
@@ -135,3 +146,51 @@ def verify_request(signing_secret: str, body: bytes, headers: dict[str, str]) ->
     from slack_sdk.signature import SignatureVerifier
 
     return bool(signing_secret) and SignatureVerifier(signing_secret).is_valid_request(body, headers)
+
+
+def check_response_url(url: str, *, base: str) -> str:
+    """``url`` when it lies under ``base`` (``NotifySettings.slack_response_url_base``): the same scheme,
+    host and port, a path below base's, no user info; else ``UnsafeResponseUrl``. The URL comes in Slack's
+    signed body, so this is defence in depth: a leaked signing secret must not turn KubeSent into a client
+    for any address (SSRF)."""
+    wanted, given = urllib.parse.urlsplit(base), urllib.parse.urlsplit(url)
+    if (given.scheme, given.netloc) != (wanted.scheme, wanted.netloc) or given.username or given.password \
+            or not given.path.startswith(wanted.path) or given.path == wanted.path or ".." in given.path.split("/"):
+        host = given.hostname or "no host"
+        raise UnsafeResponseUrl(f"the click's response_url is not under {base} (host {host!r}); not posted")
+    return url
+
+
+def response_payload(title: str, detail: str, *, replace_original: bool = False) -> dict[str, Any]:
+    """What a ``response_url`` takes: an ephemeral note to the person who clicked, or (``replace_original``)
+    the message itself replaced. Blocks validated by slack_sdk's models."""
+    from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+
+    text = f"{title}: {detail}"[:MAX_SECTION_CHARS]
+    section = SectionBlock(text=MarkdownTextObject(text=f"*{title}*\n{detail}"[:MAX_SECTION_CHARS]))
+    return {"replace_original": replace_original, "response_type": "ephemeral", "text": text,
+            "blocks": [section.to_dict()]}
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect from Slack's host would lead the post somewhere unchecked: refuse it (HTTP 3xx error)."""
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
+        del req, fp, code, msg, headers, newurl
+        return None
+
+
+def post_response(url: str, payload: dict[str, Any], *, base: str, policy: transport.Policy) -> None:
+    """POST ``payload`` to a click's ``response_url``, checked first, redirects refused. Errors name the host
+    only: the URL's path is a credential (whoever holds it can post into the channel for 30 minutes)."""
+    check_response_url(url, base=base)
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    opener = urllib.request.build_opener(_NoRedirects())
+
+    def attempt() -> bytes:
+        request = urllib.request.Request(url, data=body, method="POST", headers={
+            "Content-Type": "application/json", "User-Agent": "kubesent-approval"})
+        with opener.open(request, timeout=policy.timeout_seconds) as response:
+            return bytes(response.read())
+
+    transport.with_retries(attempt, policy=policy, what=f"Slack response_url ({urllib.parse.urlsplit(url).netloc})")

@@ -7,6 +7,8 @@ signature lists the common phrasings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kubesent import k8s
 from kubesent.diagnosis.context import RuleContext
 from kubesent.diagnosis.rules.text import compile_pattern, find_line
@@ -39,6 +41,19 @@ def _texts(evidence: Evidence) -> list[str]:
         texts.append(evidence.focus.waiting_message)
     texts += [event.message for event in evidence.events if event.type == "Warning" or event.reason == "BackOff"]
     return texts
+
+
+def _pull_secret(evidence: Evidence, diagnosis: Callable[..., Diagnosis], cause: str, advice: str, confidence: int,
+                 line: str) -> Diagnosis:
+    """An auth failure's proposal: with the secret the namespace's Ready pods prove for this registry
+    (``evidence.pullsecrets``), a patch adding it; else the advice, and no patch."""
+    found = evidence.pull_secret
+    if found is None:
+        return diagnosis(RemedyKind.ADD_IMAGE_PULL_SECRET, cause + advice, confidence, line)
+    pinned = diagnosis(RemedyKind.ADD_IMAGE_PULL_SECRET, cause + f"Add the imagePullSecret {found.secret!r}: "
+                       f"{found.describe()}, so that secret exists and opens this registry.", confidence, line,
+                       image_pull_secret=found.secret)
+    return pinned.model_copy(update={"evidence": (*pinned.evidence, found.describe())})
 
 
 def image_pull(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
@@ -86,18 +101,18 @@ def image_pull(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
         # Docker Hub answers "pull access denied … may require authorization" for a repository that does
         # not exist, too: with no pull secret on a public registry, a wrong name is the likelier cause.
         if secrets_named or k8s.image_registry(image) != k8s.DEFAULT_REGISTRY:
-            return diagnosis(RemedyKind.ADD_IMAGE_PULL_SECRET, f"Pulling {image!r} was denied: the repository needs "
-                             "credentials the pod does not have"
-                             + (f" (its pull secrets: {', '.join(secrets_named)})" if secrets_named else "")
-                             + ". Check the image name, then the pull secret for this registry.", 80, line)
+            cause = (f"Pulling {image!r} was denied: the repository needs credentials the pod does not have"
+                     + (f" (its pull secrets: {', '.join(secrets_named)})" if secrets_named else "") + ". ")
+            return _pull_secret(evidence, diagnosis, cause, "Check the image name, then the pull secret for this "
+                                "registry.", 80, line)
         return diagnosis(RemedyKind.FIX_IMAGE_REFERENCE, f"Pulling {image!r} was denied: Docker Hub says this for a "
                          "repository that does not exist as well as for a private one, and the pod has no pull "
                          "secret. Check the image name and tag first; if they are right, add an imagePullSecret.",
                          75, line)
     if line := find_line(_AUTH, *texts):
-        return diagnosis(RemedyKind.ADD_IMAGE_PULL_SECRET, f"The registry refused to serve {image!r} without valid "
-                         "credentials. Add (or fix) an imagePullSecret for this registry, or grant the node's "
-                         "identity read access.", 88, line)
+        return _pull_secret(evidence, diagnosis, f"The registry refused to serve {image!r} without valid "
+                            "credentials. ", "Add (or fix) an imagePullSecret for this registry, or grant the node's "
+                            "identity read access.", 88, line)
     if line := find_line(_NOT_FOUND, *texts):
         if proof := pulled.pulled_before(evidence, name):
             return diagnosis(RemedyKind.ESCALATE, f"Image {image!r} of container {name} is no longer in its registry, "
