@@ -43,8 +43,8 @@ def config_missing(evidence: Evidence, context: RuleContext) -> Diagnosis | None
 
 # What a person fixes, by the operator that makes the Secret: never the Secret itself.
 _OPERATOR_FIX = {
-    "ExternalSecret": "fix the store or the provider (its credentials, the remote key)",
-    "SealedSecret": "reseal it for this cluster's controller key (kubeseal), or restore that key",
+    "ExternalSecret": "Fix the store or the provider (its credentials, the remote key)",
+    "SealedSecret": "Reseal it for this cluster's controller key (kubeseal), or restore that key",
 }
 
 
@@ -54,11 +54,11 @@ def _operator_managed(evidence: Evidence, source: SecretSource, line: str) -> Di
     store = f" (store: {source.store})" if source.store else ""
     status = ("its status says: " + "; ".join(source.conditions) if source.conditions
               else "it reports no status conditions (is its controller running?)")
-    fix = _OPERATOR_FIX.get(source.kind, "fix its operator")
+    fix = _OPERATOR_FIX.get(source.kind, "Fix its operator")
     return Diagnosis(category=evidence.category, remedy=ESCALATE, confidence=90, source="rule:config_missing",
                      evidence=(line, *(quote(condition) for condition in source.conditions[:1])),
                      root_cause=(f"Secret {source.secret_name} is managed by {source.kind} {source.namespace}/"
-                                 f"{source.name}{store}; {status}: {fix}, do not create the Secret by hand."))
+                                 f"{source.name}{store}; {status}. {fix}; do not create the Secret by hand."))
 
 
 def volume_failure(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
