@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from kubesent.diagnosis import prompt
 from kubesent.diagnosis.rules import registry
 from kubesent.diagnosis.schema import RemedyKind
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import Evidence, SecretSource
+from kubesent.settings import Settings
 from tests.diagnosis.test_rules import CONTEXT
 from tests.fakes.evidence_builder import container, evidence
 
@@ -79,3 +81,12 @@ def test_a_missing_key_is_not_the_operators_case() -> None:
     found = registry.diagnose(_missing(message, source=EXTERNAL), CONTEXT)
 
     assert found.remedy.kind is RemedyKind.ADD_MISSING_CONFIG and found.remedy.config_key == "password"
+
+
+def test_the_model_is_told_who_makes_the_secret() -> None:
+    """With rules off (KUBESENT_RULES=none) the model sees the same fact the rule acts on, and is told to escalate."""
+    system, user, _ = prompt.render(_missing(source=EXTERNAL), Settings())
+
+    assert ("missing Secret db-creds is made by ExternalSecret shop/db-creds (store vault-backend); its status: "
+            "Ready=False SecretSyncedError: could not get secret data from provider") in user
+    assert "an operator's object makes the missing Secret, choose escalate" in system
