@@ -51,9 +51,14 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType("apps", "v1", "DaemonSet", "daemonsets", True, ("ds",), ("status",)),
     ResourceType("batch", "v1", "Job", "jobs", True, (), ("status",)),
     ResourceType("batch", "v1", "CronJob", "cronjobs", True, ("cj",), ("status",)),
+    # Two operators' custom resources, served as if their CRDs were installed: the objects a Secret is made
+    # from (KubeSent reads them for a missing Secret). A real server without the CRD answers 404 for them.
+    ResourceType("external-secrets.io", "v1", "ExternalSecret", "externalsecrets", True, ("es",), ("status",)),
+    ResourceType("bitnami.com", "v1alpha1", "SealedSecret", "sealedsecrets", True, (), ("status",)),
 )
 
-GROUP_VERSIONS: tuple[tuple[str, str], ...] = (("apps", "v1"), ("batch", "v1"))
+GROUP_VERSIONS: tuple[tuple[str, str], ...] = (("apps", "v1"), ("batch", "v1"), ("external-secrets.io", "v1"),
+                                               ("bitnami.com", "v1alpha1"))
 
 
 def by_plural(*, group: str, version: str, plural: str) -> ResourceType | None:

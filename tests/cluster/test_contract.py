@@ -28,6 +28,22 @@ DEPLOYMENT = {"api_version": "apps/v1", "kind": "Deployment", "namespace": NAMES
 LOG_LINES = "".join(f"line {number}\n" for number in range(1, 6))
 
 
+# The operators' objects a Secret is made from, in the pod's namespace and in another (which must not leak in).
+OPERATOR_OBJECTS: list[dict[str, Any]] = [
+    {"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+     "metadata": {"name": name, "namespace": namespace, "uid": f"uid-es-{namespace}-{name}", "resourceVersion": "5001"},
+     "spec": {"secretStoreRef": {"name": "vault-backend", "kind": "SecretStore"}, "target": {"name": target}},
+     "status": {"conditions": [{"type": "Ready", "status": "False", "reason": "SecretSyncedError",
+                                "message": "could not get secret data from provider"}]}}
+    for namespace, name, target in ((NAMESPACE, "db-creds", "db-creds"), (NAMESPACE, "app-database", "app-db"),
+                                    ("default", "elsewhere", "elsewhere"))] + [
+    {"apiVersion": "bitnami.com/v1alpha1", "kind": "SealedSecret",
+     "metadata": {"name": "tls", "namespace": NAMESPACE, "uid": "uid-ss-tls", "resourceVersion": "5002"},
+     "spec": {"encryptedData": {"tls.key": "AgBy3i4OJSWK+PiTySYZZA=="}},
+     "status": {"conditions": [{"type": "Synced", "status": "False",
+                                "message": "no key could decrypt secret (tls.key)"}]}}]
+
+
 @dataclass(frozen=True)
 class World:
     """What both backends hold: the oom-memory-hog scenario, plus neighbours that must not leak into answers."""
@@ -75,6 +91,7 @@ def _world() -> World:
         _event("other-namespace.1", namespace="default", pod_name=name, pod_uid=uid, reason="FailedScheduling"),
         {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
          "metadata": {"name": "api-token", "namespace": NAMESPACE, "uid": "uid-secret", "resourceVersion": "4001"}},
+        *OPERATOR_OBJECTS,
     ]
     logs = copy.deepcopy(bundle["logs"])
     logs[f"{NAMESPACE}/{name}/memory-hog"] = {"previous": LOG_LINES, "current": "now running\n"}
@@ -159,6 +176,31 @@ def test_not_found_is_a_permanent_refusal(cluster: Cluster) -> None:
 def test_a_kind_kubesent_never_reads_is_refused(cluster: Cluster) -> None:
     with pytest.raises(errors.ClusterRefused):
         cluster.read(api_version="v1", kind="Secret", namespace=NAMESPACE, name="api-token")
+
+
+@pytest.mark.parametrize(("kind", "api_version", "name"), [("ExternalSecret", "external-secrets.io/v1", "db-creds"),
+                                                           ("SealedSecret", "bitnami.com/v1alpha1", "tls")])
+def test_an_operators_object_reads_with_its_status(cluster: Cluster, kind: str, api_version: str, name: str) -> None:
+    stored = next(o for o in OPERATOR_OBJECTS if o["kind"] == kind and o["metadata"]["name"] == name)
+
+    found = cluster.read(api_version=api_version, kind=kind, namespace=NAMESPACE, name=name)
+
+    assert (found["apiVersion"], found["kind"], found["metadata"]["name"]) == (api_version, kind, name)
+    assert (found["spec"], found["status"]) == (stored["spec"], stored["status"])
+
+
+@pytest.mark.parametrize(("kind", "api_version"), [("ExternalSecret", "external-secrets.io/v1"),
+                                                   ("SealedSecret", "bitnami.com/v1alpha1")])
+def test_an_operators_object_that_is_not_there_is_not_found(cluster: Cluster, kind: str, api_version: str) -> None:
+    with pytest.raises(errors.NotFound):
+        cluster.read(api_version=api_version, kind=kind, namespace=NAMESPACE, name="no-such-object")
+
+
+def test_external_secrets_are_listed_in_one_namespace(cluster: Cluster) -> None:
+    listed = cluster.list_external_secrets(namespace=NAMESPACE)
+
+    assert sorted(item["metadata"]["name"] for item in listed) == ["app-database", "db-creds"]
+    assert cluster.list_external_secrets(namespace="empty") == []
 
 
 def test_each_call_is_counted(cluster: Cluster, world: World) -> None:

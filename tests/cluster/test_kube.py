@@ -8,6 +8,7 @@ import pytest
 
 from kubesent import errors
 from kubesent.cluster.kube import KubeCluster, build_api_client
+from kubesent.evidence import secretsource
 from kubesent.settings import Settings
 from tests.support.scenarios import load_scenario
 
@@ -81,3 +82,18 @@ def test_calls_are_counted_per_thread(cluster, loaded):
 def test_kubesent_never_patches_pods(cluster):
     with pytest.raises(errors.ClusterRefused):
         cluster.patch(api_version="v1", kind="Pod", namespace="demo", name="x", body={}, dry_run=True)
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_an_operators_object_refused_or_absent_is_unknown(sandbox, cluster, status):
+    """RBAC without the rules answers 403, a cluster without the CRD 404: either way no source, and no more than
+    one get of each kind and one list."""
+    sandbox.load_objects([{"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+                           "metadata": {"name": "db-creds", "namespace": "demo"}, "spec": {}}])
+    for path in (r"/apis/external-secrets\.io/.*", r"/apis/bitnami\.com/.*"):
+        sandbox.inject_fault(method="GET", path=path, status=status, count=3)
+
+    found = secretsource.find(cluster, namespace="demo", secret_name="db-creds")
+
+    assert found is None
+    assert cluster.calls == (2 if status == 403 else 3)

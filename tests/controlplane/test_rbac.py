@@ -7,10 +7,12 @@ patch (its admission policy, not its RBAC, is what differs).
 """
 from __future__ import annotations
 
+import kubernetes
 import pytest
 
-from kubesent import k8s
+from kubesent import errors, k8s
 from kubesent.cluster import kube
+from kubesent.evidence import secretsource
 from local_emulator.controlplane import identities
 from tests.controlplane import support
 
@@ -19,11 +21,22 @@ APPROVER = identities.approver_username()
 USERS = pytest.mark.parametrize("user", [USER, APPROVER], ids=["function", "approver"])
 # ConfigMaps are left out on purpose: their data can be anything, and gather.py reads the 403 as "unknown".
 NOT_GRANTED_KINDS = {"ConfigMap"}
-READS = [("get", plural) for kind, (_, plural) in sorted(kube._KIND_PATHS.items()) if kind not in NOT_GRANTED_KINDS]
-# The pod's events, a Deployment's ReplicaSets (its revisions, for a rollback) and a patched workload's pods (the
-# verifier) are listed.
+
+
+def _resource(kind: str) -> str:
+    """``plural.group`` as ``kubectl auth can-i`` needs it for a group whose CRD may not be installed (without
+    the group, kubectl looks the plural up in discovery and falls back to the core group)."""
+    path, plural = kube._KIND_PATHS[kind]
+    parts = path.strip("/").split("/")  # ["api", "v1"] or ["apis", GROUP, VERSION]
+    return f"{plural}.{parts[1]}" if parts[0] == "apis" else plural
+
+
+EXTERNAL_SECRETS, SEALED_SECRETS = _resource("ExternalSecret"), _resource("SealedSecret")
+READS = [("get", _resource(kind)) for kind in sorted(kube._KIND_PATHS) if kind not in NOT_GRANTED_KINDS]
+# The pod's events, a Deployment's ReplicaSets (its revisions, for a rollback), a patched workload's pods (the
+# verifier) and one page of ExternalSecrets (a missing Secret renamed by spec.target.name) are listed.
 CALLS = [*READS, ("get", "pods/log"), ("list", "events"), ("list", "replicasets"), ("list", "pods"),
-         ("patch", "pods/resize"),
+         ("list", EXTERNAL_SECRETS), ("patch", "pods/resize"),
          *[("patch", kube._KIND_PATHS[kind][1]) for kind in sorted(k8s.PATCHABLE_KINDS)]]
 NEVER = [
     ("get", "secrets"), ("list", "secrets"), ("watch", "secrets"),
@@ -35,6 +48,9 @@ NEVER = [
     ("patch", "deployments/scale"), ("patch", "deployments/status"), ("patch", "replicasets"),
     ("patch", "pods"), ("delete", "pods"), ("patch", "jobs"), ("create", "serviceaccounts/token"),
     ("patch", "validatingadmissionpolicies"), ("patch", "rolebindings"), ("impersonate", "users"),
+    ("watch", EXTERNAL_SECRETS), ("patch", EXTERNAL_SECRETS), ("update", EXTERNAL_SECRETS),
+    ("list", SEALED_SECRETS), ("patch", SEALED_SECRETS),
+    ("get", "secretstores.external-secrets.io"), ("get", "clustersecretstores.external-secrets.io"),
 ]
 
 
@@ -85,3 +101,17 @@ def test_kubesents_own_token_reads_and_is_refused_as_rbac_says(kubectl: support.
     assert whoami.stdout == USER
     assert allowed.returncode != 0 and "cannot list resource" in allowed.stderr  # get by name only, no list
     assert denied.returncode != 0 and "forbidden" in denied.stderr.lower()
+
+
+def test_without_the_operators_crds_their_objects_are_not_found_not_forbidden(
+        kubesent_client: kubernetes.client.ApiClient) -> None:
+    """No CRD installed here: the server answers 404 (not 403) to KubeSent's own token, read as "unknown"."""
+    cluster = kube.KubeCluster(kubesent_client)
+
+    with pytest.raises(errors.NotFound):
+        cluster.read(api_version="external-secrets.io/v1", kind="ExternalSecret", namespace=support.ALLOWED,
+                     name="db-creds")
+    found = secretsource.find(cluster, namespace=support.ALLOWED, secret_name="db-creds")
+
+    assert found is None
+    assert cluster.calls == 1 + 3  # the read above, then a get, the bounded list and a get: never more

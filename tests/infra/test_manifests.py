@@ -125,7 +125,12 @@ def test_kubesent_rbac_reads_what_it_calls_and_writes_narrowly(built_manifests: 
                                                           "apps/deployments", "apps/statefulsets", "apps/daemonsets",
                                                           "batch/jobs", "batch/cronjobs")}
     # The verifier lists a patched workload's pods (verify.py), by its selector, in these namespaces only.
-    assert granted == called | {("pods/log", "get"), ("events", "list"), ("replicasets", "list"), ("pods", "list")}
+    assert granted == called | {("pods/log", "get"), ("events", "list"), ("replicasets", "list"), ("pods", "list"),
+                                ("externalsecrets", "get"), ("externalsecrets", "list"), ("sealedsecrets", "get")}
+    # The operators' objects a missing Secret is made from, each in its own API group; never their stores.
+    groups = {resource: rule["apiGroups"] for rule in reader["rules"] for resource in rule["resources"]}
+    assert (groups["externalsecrets"], groups["sealedsecrets"]) == (["external-secrets.io"], ["bitnami.com"])
+    assert not resources & {"secretstores", "clustersecretstores"}
 
     assert "secrets" not in resources and not any(r.startswith(("pods/exec", "pods/attach")) for r in resources)
     assert not verbs & WRITE_VERBS, "the reader writes nothing"

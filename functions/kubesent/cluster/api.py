@@ -10,10 +10,18 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 FIELD_MANAGER = "kubesent"
-# The kinds KubeSent reads, all namespaced: the pod, its owners and the ConfigMaps it names. Never a
-# Secret (its data), never anything cluster-scoped. Every backend refuses the rest.
+# The operators' objects that a Secret is made from, by kind: the API version each serves. External Secrets
+# Operator serves only v1 from 0.17 on (v1beta1 was dropped); Bitnami's sealed-secrets has only v1alpha1.
+# Read by name (and ExternalSecrets listed, bounded) only for an incident whose Secret is missing: who makes it.
+SECRET_OPERATOR_KINDS: dict[str, str] = {"ExternalSecret": "external-secrets.io/v1",
+                                         "SealedSecret": "bitnami.com/v1alpha1"}
+# The kinds KubeSent reads, all namespaced: the pod, its owners, the ConfigMaps it names and the operator objects
+# above. Never a Secret (not even its metadata), never anything cluster-scoped. Every backend refuses the rest.
 READABLE_KINDS = frozenset({"Pod", "ConfigMap", "ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job",
-                            "CronJob"})
+                            "CronJob", *SECRET_OPERATOR_KINDS})
+# ExternalSecrets listed at most, in one page: a namespace's ExternalSecrets are a handful per application, and a
+# Secret renamed by ``spec.target.name`` not found among the first hundred stays "unknown" (today's remedy).
+MAX_LISTED_EXTERNAL_SECRETS = 100
 
 
 class Reader(Protocol):
@@ -34,6 +42,11 @@ class Reader(Protocol):
 
     def list_replicasets(self, *, namespace: str, match_labels: dict[str, str]) -> list[dict[str, Any]]:
         """The ReplicaSets whose labels carry ``match_labels`` (a Deployment's selector): its revisions."""
+        ...
+
+    def list_external_secrets(self, *, namespace: str) -> list[dict[str, Any]]:
+        """At most ``MAX_LISTED_EXTERNAL_SECRETS`` ExternalSecrets of one namespace (one page, no continuation): the
+        one whose ``spec.target.name`` names a missing Secret, when none has the Secret's own name."""
         ...
 
     def list_pods(self, *, namespace: str | None, match_labels: dict[str, str] | None = None) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ import urllib3
 from kubernetes.client.exceptions import ApiException
 
 from kubesent import errors, k8s
-from kubesent.cluster.api import FIELD_MANAGER, READABLE_KINDS
+from kubesent.cluster.api import FIELD_MANAGER, MAX_LISTED_EXTERNAL_SECRETS, READABLE_KINDS, SECRET_OPERATOR_KINDS
 from kubesent.settings import Settings
 
 STRATEGIC_MERGE = "application/strategic-merge-patch+json"
@@ -42,6 +42,8 @@ _KIND_PATHS: dict[str, tuple[str, str]] = {
     "DaemonSet": ("/apis/apps/v1", "daemonsets"),
     "Job": ("/apis/batch/v1", "jobs"),
     "CronJob": ("/apis/batch/v1", "cronjobs"),
+    "ExternalSecret": (f"/apis/{SECRET_OPERATOR_KINDS['ExternalSecret']}", "externalsecrets"),
+    "SealedSecret": (f"/apis/{SECRET_OPERATOR_KINDS['SealedSecret']}", "sealedsecrets"),
 }
 
 
@@ -250,6 +252,13 @@ class KubeCluster:
                              f"list ReplicaSets in {namespace} ({selector})", names={"namespace": namespace},
                              query=[("labelSelector", selector), ("limit", MAX_LISTED_REPLICASETS)])
         return [item for item in listing.get("items", []) if isinstance(item, dict)]
+
+    def list_external_secrets(self, *, namespace: str) -> list[dict[str, Any]]:
+        group, plural = _KIND_PATHS["ExternalSecret"]
+        listing = self._json("GET", f"{group}/namespaces/{{namespace}}/{plural}",
+                             f"list ExternalSecrets in {namespace}", names={"namespace": namespace},
+                             query=[("limit", MAX_LISTED_EXTERNAL_SECRETS)])
+        return [item for item in listing.get("items", []) if isinstance(item, dict)][:MAX_LISTED_EXTERNAL_SECRETS]
 
     def read_log(self, *, namespace: str, pod: str, container: str, previous: bool,
                  tail_lines: int, limit_bytes: int) -> str:

@@ -11,7 +11,7 @@ import copy
 from typing import Any
 
 from kubesent import errors, k8s, qos
-from kubesent.cluster.api import READABLE_KINDS
+from kubesent.cluster.api import MAX_LISTED_EXTERNAL_SECRETS, READABLE_KINDS
 from kubesent.objects import as_dict
 
 
@@ -92,6 +92,13 @@ class MemoryCluster:
                     labels.get(key) == value for key, value in match_labels.items()):
                 found.append(copy.deepcopy(obj))
         return found
+
+    def list_external_secrets(self, *, namespace: str) -> list[dict[str, Any]]:
+        """As the API server: one page of ``limit`` items, in name order (etcd's key order)."""
+        self.calls += 1
+        found = [copy.deepcopy(obj) for (kind, object_namespace, _), obj in sorted(self._objects.items())
+                 if kind == "ExternalSecret" and object_namespace == namespace]
+        return found[:MAX_LISTED_EXTERNAL_SECRETS]
 
     def read_log(self, *, namespace: str, pod: str, container: str, previous: bool,
                  tail_lines: int, limit_bytes: int) -> str:

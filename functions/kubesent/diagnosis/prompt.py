@@ -16,7 +16,7 @@ import string
 from importlib import resources
 
 from kubesent import redaction
-from kubesent.evidence.model import ContainerFacts, Evidence, ProbeFacts, Termination
+from kubesent.evidence.model import ContainerFacts, Evidence, ProbeFacts, SecretSource, Termination
 from kubesent.settings import Settings
 
 # The line in prompt.txt that separates the system instructions from the user message.
@@ -91,6 +91,8 @@ def render_evidence(evidence: Evidence, settings: Settings) -> str:
         lines.append(f"failing revision is the newest: {evidence.rollout.newest}")
     if evidence.memory_trend is not None:
         lines.append(f"memory trend: {_clip(evidence.memory_trend.describe())}")
+    if evidence.secret_source is not None:
+        lines.append(_secret_source_line(evidence.secret_source))
     if evidence.focus_container:
         lines.append(f"failing container: {_clip(evidence.focus_container)}")
     for facts in evidence.containers:
@@ -101,6 +103,13 @@ def render_evidence(evidence: Evidence, settings: Settings) -> str:
             lines.append(f"  {_clip(event.type)} {_clip(event.reason)} x{event.count}: {_clip(event.message)}")
     lines.extend(_log_lines(evidence, budget=settings.prompt_log_chars))
     return "\n".join(lines)
+
+
+def _secret_source_line(source: SecretSource) -> str:
+    store = f" (store {_clip(source.store)})" if source.store else ""
+    status = _clip("; ".join(source.conditions)) if source.conditions else "no status conditions"
+    return (f"missing Secret {_clip(source.secret_name)} is made by {_clip(source.kind)} "
+            f"{_clip(source.namespace)}/{_clip(source.name)}{store}; its status: {status}")
 
 
 def _container_lines(facts: ContainerFacts, evidence: Evidence) -> list[str]:

@@ -13,9 +13,20 @@ from typing import Any
 from kubesent import errors, metrics, objects, redaction
 from kubesent.cluster.api import Reader
 from kubesent.events import PodEvent
-from kubesent.evidence import classify, drift, owners, podfacts, pullsecrets, rollout, templates, trend
+from kubesent.evidence import (
+    classify,
+    drift,
+    missing,
+    owners,
+    podfacts,
+    pullsecrets,
+    rollout,
+    secretsource,
+    templates,
+    trend,
+)
 from kubesent.evidence.category import Category
-from kubesent.evidence.model import ContainerFacts, EventFacts, Evidence
+from kubesent.evidence.model import ContainerFacts, EventFacts, Evidence, SecretSource
 from kubesent.metrics import MemoryMetrics
 
 # What an event fact keeps of the API's Event: the kubelet's reasons and types are short; a message
@@ -80,8 +91,9 @@ def _container_names(pod: dict[str, Any]) -> list[str]:
 
 def complete(reader: Reader, evidence: Evidence, *, log_tail_lines: int, log_limit_bytes: int,
              log_max_chars: int, memory_metrics: MemoryMetrics | None = None) -> Evidence:
-    """The second phase: the pod's recent events, log tails of the failing container, config state, and
-    after an OOM kill the container's memory over its last life (when metrics are configured)."""
+    """The second phase: the pod's recent events, log tails of the failing container, config state (and for a
+    missing Secret, the operator object that makes it), and after an OOM kill the container's memory over its
+    last life (when metrics are configured)."""
     raw_events = reader.pod_events(namespace=evidence.namespace, pod_name=evidence.pod_name, pod_uid=evidence.pod_uid)
     containers = evidence.containers
     if evidence.category in _LOG_CATEGORIES:
@@ -91,9 +103,10 @@ def complete(reader: Reader, evidence: Evidence, *, log_tail_lines: int, log_lim
     config_objects, config_keys = _config_state(reader, evidence.namespace, containers, evidence.category)
     shape = _memory_trend(memory_metrics, evidence) if memory_metrics is not None else None
     events = tuple(_event_facts(item) for item in _newest(raw_events)[:MAX_POD_EVENTS])
-    return replace(evidence, containers=containers, events=events,
-                   config_objects=config_objects, config_keys=config_keys, memory_trend=shape,
-                   rollout=_rollout(reader, evidence), pull_secret=_pull_secret(reader, evidence, events))
+    completed = replace(evidence, containers=containers, events=events,
+                        config_objects=config_objects, config_keys=config_keys, memory_trend=shape,
+                        rollout=_rollout(reader, evidence), pull_secret=_pull_secret(reader, evidence, events))
+    return replace(completed, secret_source=_secret_source(reader, completed))
 
 
 def _pull_secret(reader: Reader, evidence: Evidence,
@@ -110,6 +123,16 @@ def _pull_secret(reader: Reader, evidence: Evidence,
     already = tuple(str(objects.as_dict(item).get("name", ""))
                     for item in objects.as_list(evidence.pod_spec.get("imagePullSecrets")))
     return pullsecrets.witness(pods, failing_pod=evidence.pod_name, image=focus.image, already=already)
+
+
+def _secret_source(reader: Reader, evidence: Evidence) -> SecretSource | None:
+    """For a pod that cannot start because a Secret is missing: the operator object that makes it, if any."""
+    if evidence.category not in (Category.CONFIG_MISSING, Category.MOUNT_FAILURE):
+        return None
+    found = missing.missing(evidence)
+    if found is None or found.kind != "Secret" or found.key is not None:
+        return None
+    return secretsource.find(reader, namespace=evidence.namespace, secret_name=found.name)
 
 
 def _rollout(reader: Reader, evidence: Evidence) -> rollout.Rollout | None:

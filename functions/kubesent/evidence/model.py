@@ -120,6 +120,23 @@ class Owner:
 
 
 @dataclass(frozen=True)
+class SecretSource:
+    """The operator's object that a missing Secret is made from: an ExternalSecret or a SealedSecret.
+
+    Its status is text from the cluster: each condition is redacted and cut on the way in."""
+
+    kind: str  # ExternalSecret | SealedSecret
+    namespace: str
+    name: str
+    secret_name: str
+    """The Secret it makes: the object's own name, or an ExternalSecret's ``spec.target.name``."""
+    store: str
+    """An ExternalSecret's ``spec.secretStoreRef`` (``vault-backend``, ``ClusterSecretStore/aws``); "" if none."""
+    conditions: tuple[str, ...]
+    """Its ``status.conditions`` as ``Type=Status Reason: message``, the operator's own word on the sync."""
+
+
+@dataclass(frozen=True)
 class Evidence:
     """Everything diagnosis and policy may look at for one incident."""
 
@@ -165,6 +182,8 @@ class Evidence:
     pull_secret: PullSecretWitness | None = None
     """After a pull refused for authorisation: the one pull secret that Ready pods of the namespace use for
     the same registry, and those pods (``evidence.pullsecrets``)."""
+    secret_source: SecretSource | None = None
+    """For a missing Secret: the operator object that makes it, when one was found (``evidence.secretsource``)."""
 
     def drift_for(self, container: str | None) -> str | None:
         """Why a patch of ``container`` (or of the pod template, for None) would rest on the wrong facts."""

@@ -7,13 +7,10 @@ from __future__ import annotations
 from kubesent.diagnosis.context import RuleContext
 from kubesent.diagnosis.rules.text import compile_pattern, quote
 from kubesent.diagnosis.schema import ESCALATE, Diagnosis, Remedy, RemedyKind
+from kubesent.evidence import missing
 from kubesent.evidence.category import Category
-from kubesent.evidence.model import Evidence
+from kubesent.evidence.model import Evidence, SecretSource
 
-# kubelet: `Error: configmap "N" not found`, `Error: couldn't find key K in ConfigMap NS/N` (FACTS.md §2).
-_MISSING_OBJECT = compile_pattern(r'(?i)(configmap|secret)s? "([a-z0-9.-]{1,253})" not found')
-_MISSING_KEY = compile_pattern(r"couldn't find key ([-._a-zA-Z0-9]{1,253}) in (ConfigMap|Secret) "
-                               r"([a-z0-9.-]{1,253})/([a-z0-9.-]{1,253})")
 _NON_ROOT = compile_pattern(r"container has runAsNonRoot and image (?:will run as root|has non-numeric user)")
 _EXEC_FORMAT = compile_pattern(r"(?i)exec format error")
 _NOT_IN_PATH = compile_pattern(r'(?i)executable file not found in \$PATH|no such file or directory|exec: "[^"]*": stat')
@@ -22,37 +19,18 @@ _PVC = compile_pattern(r'(?i)persistentvolumeclaim "[^"]+" not found|unbound|tim
                        r"AttachVolume|Multi-Attach error|volume is already exclusively attached")
 
 
-def _texts(evidence: Evidence) -> list[str]:
-    texts = [evidence.event_message]
-    texts += [c.waiting_message for c in evidence.containers if c.waiting_message]
-    texts += [e.message for e in evidence.events if e.type == "Warning"]
-    return texts
-
-
-def _missing(evidence: Evidence) -> tuple[str, str, str | None, str] | None:
-    """(kind, name, key, quoted line) of the first missing ConfigMap/Secret/key the messages name."""
-    for text in _texts(evidence):
-        if match := _MISSING_KEY.search(text):
-            return match.group(2), match.group(4), match.group(1), quote(text)
-        if match := _MISSING_OBJECT.search(text):
-            kind = "ConfigMap" if match.group(1).lower() == "configmap" else "Secret"
-            return kind, match.group(2), None, quote(text)
-    for label, exists in evidence.config_objects.items():
-        if not exists:
-            kind, name = label.split("/", 1)
-            return kind, name, None, f"{label} referenced by the pod does not exist"
-    return None
-
-
 def config_missing(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     """CreateContainerConfigError or FailedMount naming a missing ConfigMap, Secret or key."""
     del context
     if evidence.category not in (Category.CONFIG_MISSING, Category.MOUNT_FAILURE):
         return None
-    found = _missing(evidence)
+    found = missing.missing(evidence)
     if found is None:
         return None
-    kind, name, key, line = found
+    kind, name, key, line = found.kind, found.name, found.key, quote(found.text)
+    source = evidence.secret_source
+    if kind == "Secret" and key is None and source is not None and source.secret_name == name:
+        return _operator_managed(evidence, source, line)
     refs = [c.name for c in evidence.containers for r in c.config_refs if r.kind == kind and r.name == name]
     container = refs[0] if refs else evidence.focus_container
     what = f"key {key!r} in {kind} {evidence.namespace}/{name}" if key else f"{kind} {evidence.namespace}/{name}"
@@ -63,12 +41,32 @@ def config_missing(evidence: Evidence, context: RuleContext) -> Diagnosis | None
                                    config_name=name, config_key=key))
 
 
+# What a person fixes, by the operator that makes the Secret: never the Secret itself.
+_OPERATOR_FIX = {
+    "ExternalSecret": "Fix the store or the provider (its credentials, the remote key)",
+    "SealedSecret": "Reseal it for this cluster's controller key (kubeseal), or restore that key",
+}
+
+
+def _operator_managed(evidence: Evidence, source: SecretSource, line: str) -> Diagnosis:
+    """A missing Secret that an operator makes: a hand-made copy would hide the broken sync (and an operator that
+    owns its Secret refuses to adopt one it did not create), so a person looks at the operator's object."""
+    store = f" (store: {source.store})" if source.store else ""
+    status = ("its status says: " + "; ".join(source.conditions) if source.conditions
+              else "it reports no status conditions (is its controller running?)")
+    fix = _OPERATOR_FIX.get(source.kind, "Fix its operator")
+    return Diagnosis(category=evidence.category, remedy=ESCALATE, confidence=90, source="rule:config_missing",
+                     evidence=(line, *(quote(condition) for condition in source.conditions[:1])),
+                     root_cause=(f"Secret {source.secret_name} is managed by {source.kind} {source.namespace}/"
+                                 f"{source.name}{store}; {status}. {fix}; do not create the Secret by hand."))
+
+
 def volume_failure(evidence: Evidence, context: RuleContext) -> Diagnosis | None:
     """FailedMount not about ConfigMaps/Secrets: storage is not a manifest fix KubeSent can make."""
     del context
     if evidence.category is not Category.MOUNT_FAILURE:
         return None
-    line = next((quote(t) for t in _texts(evidence) if _PVC.search(t)), quote(evidence.event_message))
+    line = next((quote(t) for t in missing.texts(evidence) if _PVC.search(t)), quote(evidence.event_message))
     return Diagnosis(category=Category.MOUNT_FAILURE, remedy=ESCALATE, confidence=80, evidence=(line,),
                      source="rule:volume_failure",
                      root_cause="A volume of the pod cannot be attached or mounted (storage provisioning, attachment "
@@ -80,7 +78,7 @@ def security_context(evidence: Evidence, context: RuleContext) -> Diagnosis | No
     del context
     if evidence.category not in (Category.CONFIG_MISSING, Category.CONTAINER_CREATE):
         return None
-    line = next((quote(t) for t in _texts(evidence) if _NON_ROOT.search(t)), None)
+    line = next((quote(t) for t in missing.texts(evidence) if _NON_ROOT.search(t)), None)
     if line is None:
         return None
     return Diagnosis(category=evidence.category, confidence=92, evidence=(line,), source="rule:security_context",
@@ -96,7 +94,7 @@ def container_create(evidence: Evidence, context: RuleContext) -> Diagnosis | No
     if evidence.category is not Category.CONTAINER_CREATE:
         return None
     facts = evidence.focus
-    texts = _texts(evidence) + ([facts.logs_previous, facts.logs_current] if facts else [])
+    texts = missing.texts(evidence) + ([facts.logs_previous, facts.logs_current] if facts else [])
     last = (facts.last_terminated or facts.terminated) if facts else None
     if last is not None and last.message:
         texts.append(last.message)
