@@ -70,17 +70,23 @@ class StackOptions:
 
 
 class FunctionProcess:
-    """``functions-framework`` serving ``on_pod_event`` in its own process group, stdout to a log file."""
+    """``functions-framework`` serving ``on_pod_event`` in its own process group, stdout to a log file.
 
-    def __init__(self, *, port: int, env: dict[str, str], log_path: Path, target: str = FUNCTION_TARGET) -> None:
+    ``target`` and ``source`` name another CloudEvent function to serve the same way (the verifier; the
+    benchmark's no-op baseline): the same command, server settings and environment, another handler.
+    """
+
+    def __init__(self, *, port: int, env: dict[str, str], log_path: Path, target: str = FUNCTION_TARGET,
+                 source: Path = REPO_ROOT / "functions" / "main.py") -> None:
         self.port = port
+        self.env = env
         self.log_path = log_path
         self.url = f"http://{gcloud_emulators.LOOPBACK}:{port}"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         # Not a `with` block: the log is the server's stdout for as long as it runs; stop() closes it.
         self._log: IO[bytes] = open(log_path, "wb")  # noqa: SIM115
         command = [str(Path(sys.executable).parent / "functions-framework"), "--target", target,
-                   "--source", str(REPO_ROOT / "functions" / "main.py"), "--signature-type", "cloudevent",
+                   "--source", str(source), "--signature-type", "cloudevent",
                    "--host", gcloud_emulators.LOOPBACK, "--port", str(port)]
         self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
                                         stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
