@@ -7,10 +7,12 @@ import json
 import pytest
 
 from kubesent.diagnosis import validate
+from kubesent.diagnosis.context import RuleContext
+from kubesent.diagnosis.rules.rollout import bad_rollout
 from kubesent.evidence.category import Category
 from kubesent.evidence.rollout import ENV_VALUE_PLACEHOLDER, Revision, Rollout, earlier_limits, from_replicasets
 from kubesent.settings import Settings
-from tests.fakes.evidence_builder import evidence
+from tests.fakes.evidence_builder import container, evidence
 
 
 def _revision(name: str, number: int, available: int) -> Revision:
@@ -82,3 +84,33 @@ def test_every_older_revision_is_kept_newest_first_with_its_limits():
     assert [(r.number, limit) for r, limit in earlier_limits(found, container="app", resource="memory")] == [
         (2, None), (1, "128Mi")]
     assert earlier_limits(found, container="other", resource="memory") == ()
+
+
+def _bad_tag_rollout(*, new_image: str, env_value: str = "") -> Rollout:
+    found = from_replicasets([_replica_set("web-aaaaa", "1", image="registry.example.com/shop/web:1.4.2",
+                                           available=3),
+                              _replica_set("web-bbbbb", "2", image=new_image, available=0, env_value=env_value)],
+                             failing="web-bbbbb")
+    assert found is not None
+    return found
+
+
+@pytest.mark.parametrize(("new_image", "env_value", "remedy"), [
+    # Only the tag changed: the rollback is that very change undone.
+    ("registry.example.com/shop/web:1.4.3-typo", "", "rollback_rollout"),
+    # The tag and an env var changed: only the tag is pinned, by the revision that still serves.
+    ("registry.example.com/shop/web:1.4.3-typo", "on", "fix_image_reference"),
+    # Another repository is not a tag typo: the evidence pins nothing but the whole previous revision.
+    ("registry.example.com/other/web:1.4.3", "on", "rollback_rollout"),
+])
+def test_a_pull_failure_after_a_rollout_pins_the_previous_tag_only_when_more_than_the_image_changed(
+        new_image: str, env_value: str, remedy: str) -> None:
+    facts = evidence(category=Category.IMAGE_PULL, rollout=_bad_tag_rollout(new_image=new_image, env_value=env_value),
+                     containers=(container(image=new_image, waiting_reason="ImagePullBackOff"),))
+
+    found = bad_rollout(facts, RuleContext(memory_ceiling_bytes=2**32, cpu_ceiling_millicores=4000,
+                                           max_increase_factor=2.0, max_total_increase_factor=4.0))
+
+    assert found is not None and found.remedy.kind.value == remedy
+    if remedy == "fix_image_reference":
+        assert found.remedy.image == "registry.example.com/shop/web:1.4.2" and found.remedy.container == "app"
