@@ -14,6 +14,7 @@ back through the notifier, so the receiver prints the follow-up too.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
@@ -23,6 +24,8 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -129,47 +132,73 @@ class _Relay:
             self.notifier.notify(record)
 
 
+@dataclass
+class _Loop:
+    """One sandbox's people-in-the-loop wiring: the cluster, the ledger, the notifier to a signed webhook receiver
+    (its inbox), and the approval endpoint served over HTTP."""
+
+    cluster: KubeCluster
+    ledger: MemoryLedger
+    relay: _Relay
+    inbox: list[dict[str, Any]]
+    approval_url: str
+
+    def propose(self, settings: Settings, event: dict[str, Any]) -> tuple[AuditRecord, str | None]:
+        """The pipeline's record for ``event``, sent through the notifier; the Approve link the receiver got."""
+        record = Pipeline(settings, cluster=self.cluster, ledger=self.ledger, diagnoser=NullDiagnoser()).handle(
+            events.parse_event(event))
+        print(f"pipeline: {record.action} {record.remedy}: {record.reason}", flush=True)
+        assert self.relay.notifier is not None
+        self.relay.notifier.notify(record)
+        return record, (self.inbox[0]["message"]["links"]["approve"] if self.inbox else None)
+
+    def confirm(self, approve: str, label: str = "browser POST confirm     ") -> int:
+        token = urllib.parse.parse_qs(urllib.parse.urlsplit(approve).query)["t"][0]
+        status, page = _browser("POST", self.approval_url + "/", {"t": token})
+        print(f"{label} → {status} {_heading(page)}", flush=True)
+        return status
+
+
+@contextlib.contextmanager
+def _loop(settings: Settings) -> Iterator[_Loop]:
+    signing_key, approval_key = secrets.token_bytes(32), secrets.token_bytes(32)
+    inbox: list[dict[str, Any]] = []
+    cluster = KubeCluster.from_settings(settings)
+    ledger, relay = MemoryLedger(), _Relay()
+    approver = Approver(settings, cluster=cluster, ledger=ledger, key=approval_key, reporter=relay)
+    receiver, receiver_url = _serve(_receiver(signing_key, inbox))
+    approval, approval_url = _serve(_approval_server(approver))
+    try:
+        relay.notifier = Notifier(
+            [WebhookSink(receiver_url + "/hook", signing_key=signing_key, policy=transport.Policy())],
+            ledger=ledger, links=LinkMaker(logging_console_url="https://console.cloud.google.com/logs/query",
+                                           project="kubesent-demo", approval_url=approval_url + "/",
+                                           approval_key=approval_key))
+        yield _Loop(cluster=cluster, ledger=ledger, relay=relay, inbox=inbox, approval_url=approval_url)
+    finally:
+        receiver.shutdown()
+        approval.shutdown()
+        cluster.close()
+
+
 def run() -> bool:
     print("\nPeople in the loop: a proposal, its notification, and one approval through the signed link "
           "(in-process, own sandbox)", flush=True)
-    signing_key, approval_key = secrets.token_bytes(32), secrets.token_bytes(32)
-    inbox: list[dict[str, Any]] = []
     with KubeSandbox() as sandbox:
         [seeded] = incidents.seed(sandbox, (incidents.by_name("oom-memory-hog"),))
         settings = Settings(kube_mode="explicit", kube_host=sandbox.url, ledger="memory", llm="none", dry_run=False,
                             auto_apply_remedies=("fix_probe",))
-        cluster = KubeCluster.from_settings(settings)
-        ledger, relay = MemoryLedger(), _Relay()
-        approver = Approver(settings, cluster=cluster, ledger=ledger, key=approval_key, reporter=relay)
-        receiver, receiver_url = _serve(_receiver(signing_key, inbox))
-        approval, approval_url = _serve(_approval_server(approver))
-        try:
-            relay.notifier = Notifier(
-                [WebhookSink(receiver_url + "/hook", signing_key=signing_key, policy=transport.Policy())],
-                ledger=ledger, links=LinkMaker(logging_console_url="https://console.cloud.google.com/logs/query",
-                                               project="kubesent-demo", approval_url=approval_url + "/",
-                                               approval_key=approval_key))
-            record = Pipeline(settings, cluster=cluster, ledger=ledger, diagnoser=NullDiagnoser()).handle(
-                events.parse_event(seeded.event))
-            print(f"pipeline: {record.action} {record.remedy}: {record.reason}", flush=True)
-            relay.notifier.notify(record)
-            approve = inbox[0]["message"]["links"]["approve"] if inbox else None
+        with _loop(settings) as loop:
+            record, approve = loop.propose(settings, seeded.event)
             if record.action != "proposed" or approve is None:
                 print("no approvable proposal reached the receiver", file=sys.stderr)
                 return False
             status, page = _browser("GET", approve)
             print(f"browser GET  Approve link → {status} {_heading(page)} (nothing written: "
                   f"{len(sandbox.writes())} writes)")
-            token = urllib.parse.parse_qs(urllib.parse.urlsplit(approve).query)["t"][0]
-            status, page = _browser("POST", approval_url + "/", {"t": token})
-            print(f"browser POST confirm      → {status} {_heading(page)}")
-            again, page = _browser("POST", approval_url + "/", {"t": token})
-            print(f"browser POST again        → {again} {_heading(page)}", flush=True)
+            status = loop.confirm(approve)
+            again = loop.confirm(approve, "browser POST again       ")
             return status == 200 and again == 410 and _healed(sandbox, seeded)
-        finally:
-            receiver.shutdown()
-            approval.shutdown()
-            cluster.close()
 
 
 def run_rollback() -> bool:
@@ -177,48 +206,26 @@ def run_rollback() -> bool:
     ReplicaSet, then verified (the verifier's settle window shortened to 0 for the demo)."""
     print(f"\n{incidents.BAD_ROLLOUT_TITLE}: a rollback proposed, approved through its link, and verified "
           "(in-process, own sandbox)", flush=True)
-    signing_key, approval_key = secrets.token_bytes(32), secrets.token_bytes(32)
-    inbox: list[dict[str, Any]] = []
     with KubeSandbox() as sandbox:
         seeded = incidents.seed_bad_rollout(sandbox)
         settings = Settings(kube_mode="explicit", kube_host=sandbox.url, ledger="memory", llm="none", dry_run=False,
                             verify_settle_seconds=0)
-        cluster = KubeCluster.from_settings(settings)
-        ledger, relay = MemoryLedger(), _Relay()
-        approver = Approver(settings, cluster=cluster, ledger=ledger, key=approval_key, reporter=relay)
-        receiver, receiver_url = _serve(_receiver(signing_key, inbox))
-        approval, approval_url = _serve(_approval_server(approver))
-        try:
-            relay.notifier = Notifier(
-                [WebhookSink(receiver_url + "/hook", signing_key=signing_key, policy=transport.Policy())],
-                ledger=ledger, links=LinkMaker(logging_console_url="https://console.cloud.google.com/logs/query",
-                                               project="kubesent-demo", approval_url=approval_url + "/",
-                                               approval_key=approval_key))
-            record = Pipeline(settings, cluster=cluster, ledger=ledger, diagnoser=NullDiagnoser()).handle(
-                events.parse_event(seeded.event))
-            print(f"pipeline: {record.action} {record.remedy}: {record.reason}", flush=True)
-            relay.notifier.notify(record)
-            approve = inbox[0]["message"]["links"]["approve"] if inbox else None
+        with _loop(settings) as loop:
+            record, approve = loop.propose(settings, seeded.event)
             if record.remedy != "rollback_rollout" or approve is None:
                 print("no approvable rollback reached the receiver", file=sys.stderr)
                 return False
-            token = urllib.parse.parse_qs(urllib.parse.urlsplit(approve).query)["t"][0]
-            status, page = _browser("POST", approval_url + "/", {"t": token})
-            print(f"browser POST confirm      → {status} {_heading(page)}")
+            status = loop.confirm(approve)
             deployment = sandbox.get_object(api_version="apps/v1", kind="Deployment", namespace=incidents.NAMESPACE,
                                             name=seeded.deployment_name) or {}
             image = deployment.get("spec", {}).get("template", {}).get("spec", {}).get("containers", [{}])[0].get(
                 "image")
             print(f"rolled back: the Deployment's image is {image} again")
-            [checked] = Verifier(settings, cluster=cluster, ledger=ledger, reporter=relay).run(
+            [checked] = Verifier(settings, cluster=loop.cluster, ledger=loop.ledger, reporter=loop.relay).run(
                 now=datetime.now(UTC) + timedelta(seconds=settings.verify_interval_seconds + 1)) or [None]
             outcome = (checked.verification or {}).get("outcome") if checked is not None else None
             print(f"verifier: {outcome}: {(checked.verification or {}).get('detail') if checked else 'no outcome'}")
             return status == 200 and image == incidents.GOOD_IMAGE and outcome == "verified"
-        finally:
-            receiver.shutdown()
-            approval.shutdown()
-            cluster.close()
 
 
 def _healed(sandbox: KubeSandbox, seeded: incidents.Seeded) -> bool:
