@@ -195,7 +195,7 @@ class Verifier:
                 continue
             except errors.ClusterRefused as exc:
                 return f"not undone: the API server refused the restore ({errors.truncate(str(exc))})"
-            return "undone: " + "; ".join(f"{c.resource} limit of {c.container} restored to {c.old} (was {c.new})"
+            return "undone: " + "; ".join(f"{_field_name(c)} restored to {c.old} (was {c.new})"
                                           for c in pending.changes)
         return "not undone: the workload kept changing while KubeSent restored it; a person decides"
 
@@ -240,11 +240,17 @@ def _undo_blocker(pending: Pending, workload: dict[str, Any]) -> str:
                 f"{generation}), by a person or a GitOps tool; they decide")
     recorded = set(undo.parse({str(k): str(v) for k, v in objects.as_dict(metadata.get("annotations")).items()}))
     for change in pending.changes:
-        live = undo.current_limit(workload, pending.kind, container=change.container, resource=change.resource)
+        live = undo.current_value(workload, pending.kind, container=change.container, resource=change.resource)
         if change not in recorded or live is None or not _same_quantity(live, change.new):
-            return (f"not undone: the {change.resource} limit of {change.container} is no longer KubeSent's "
-                    f"{change.new} (now {live}); a person decides")
+            return (f"not undone: {_field_name(change)} is no longer KubeSent's {change.new} (now {live}); "
+                    "a person decides")
     return ""
+
+
+def _field_name(change: undo.Change) -> str:
+    if change.resource in undo.RESOURCES.values():
+        return f"{change.resource} limit of {change.container}"
+    return f"{change.resource} of {change.container}"
 
 
 def _owned_by(obj: dict[str, Any], uid: str) -> bool:

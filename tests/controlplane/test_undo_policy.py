@@ -42,6 +42,22 @@ def refused(client: kubernetes.client.ApiClient, name: str, body: dict[str, Any]
     return str(caught.value.body)
 
 
+def restore(client: kubernetes.client.ApiClient, name: str, note: str = "test") -> dict[str, Any]:
+    """KubeSent's restore from the live object's records, read again on a 409 (the controller writes the status
+    of a freshly patched Deployment, and each write moves its resourceVersion), as the verifier does."""
+    apps = kubernetes.client.AppsV1Api(client)
+    for _ in range(5):
+        live = client.sanitize_for_serialization(apps.read_namespaced_deployment(name, support.ALLOWED))
+        body = undo.restore_patch("Deployment", undo.parse(live["metadata"]["annotations"]),
+                                  resource_version=live["metadata"]["resourceVersion"], note=note)
+        try:
+            return write(client, name, body)
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+    raise AssertionError("the Deployment kept changing")
+
+
 def memory_limit(obj: dict[str, Any]) -> str:
     return str(obj["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"])
 
@@ -69,13 +85,7 @@ def test_the_recorded_restore_passes_once(kubesent_client: kubernetes.client.Api
 
 
 def test_the_restore_built_by_kubesent_passes(kubesent_client: kubernetes.client.ApiClient, raised: str) -> None:
-    apps = kubernetes.client.AppsV1Api(kubesent_client)
-    live = kubesent_client.sanitize_for_serialization(apps.read_namespaced_deployment(raised, support.ALLOWED))
-    changes = undo.parse(live["metadata"]["annotations"])
-    body = undo.restore_patch("Deployment", changes, resource_version=live["metadata"]["resourceVersion"],
-                              note="test")
-
-    restored = write(kubesent_client, raised, body)
+    restored = restore(kubesent_client, raised)
 
     assert memory_limit(restored) == "512Mi"
     assert restored["metadata"]["annotations"][undo.REVERTED] == "test"
@@ -116,3 +126,62 @@ def test_a_true_record_of_a_second_raise_passes(kubesent_client: kubernetes.clie
     patched = write(kubesent_client, raised, limits_patch("1Gi", annotations={UNDO_MEMORY: "app:768Mi:1Gi"}))
 
     assert patched["metadata"]["annotations"][UNDO_MEMORY] == "app:768Mi:1Gi"
+
+
+UNDO_LIVENESS_DELAY = undo.PREFIX + "livenessProbe.initialDelaySeconds"
+UNDO_READINESS_DELAY = undo.PREFIX + "readinessProbe.initialDelaySeconds"
+
+
+def probe_patch(probe: str, *, annotations: dict[str, str | None] | None = None, **timing: int) -> dict[str, Any]:
+    body: dict[str, Any] = {"spec": {"template": {"spec": {"containers": [{"name": "app", probe: timing}]}}}}
+    if annotations is not None:
+        body["metadata"] = {"annotations": annotations}
+    return body
+
+
+def probe_field(obj: dict[str, Any], probe: str, field: str) -> int:
+    return int(obj["spec"]["template"]["spec"]["containers"][0][probe].get(field, 0))
+
+
+@pytest.fixture()
+def loosened(admin_client: kubernetes.client.ApiClient, kubesent_client: kubernetes.client.ApiClient) -> Iterator[str]:
+    """A workload whose liveness initialDelaySeconds KubeSent loosened 5 → 20, and whose readiness probe's (unset,
+    so 0) went to 15, each with its undo record."""
+    name = support.unique("probe-undo")
+    apps = kubernetes.client.AppsV1Api(admin_client)
+    apps.create_namespaced_deployment(support.ALLOWED, support.deployment(name), field_manager="gitops-tool")
+    write(kubesent_client, name, probe_patch("livenessProbe", initialDelaySeconds=20,
+                                             annotations={UNDO_LIVENESS_DELAY: "app:5:20"}))
+    patched = write(kubesent_client, name, probe_patch("readinessProbe", initialDelaySeconds=15,
+                                                       annotations={UNDO_READINESS_DELAY: "app:0:15"}))
+    assert probe_field(patched, "readinessProbe", "initialDelaySeconds") == 15
+    yield name
+    apps.delete_namespaced_deployment(name, support.ALLOWED)
+
+
+def test_the_recorded_probe_restores_pass_including_back_to_an_unset_default(
+        kubesent_client: kubernetes.client.ApiClient, loosened: str) -> None:
+    apps = kubernetes.client.AppsV1Api(kubesent_client)
+    live = kubesent_client.sanitize_for_serialization(apps.read_namespaced_deployment(loosened, support.ALLOWED))
+    assert {change.resource for change in undo.parse(live["metadata"]["annotations"])} == {
+        "livenessProbe.initialDelaySeconds", "readinessProbe.initialDelaySeconds"}
+
+    restored = restore(kubesent_client, loosened)
+
+    assert probe_field(restored, "livenessProbe", "initialDelaySeconds") == 5
+    assert probe_field(restored, "readinessProbe", "initialDelaySeconds") == 0
+    assert not any(key.startswith(undo.PREFIX) for key in restored["metadata"]["annotations"])
+
+
+@pytest.mark.parametrize(("case", "body"), [
+    ("below-the-recorded-value", probe_patch("livenessProbe", initialDelaySeconds=1,
+                                             annotations={UNDO_LIVENESS_DELAY: None})),
+    ("record-kept", probe_patch("livenessProbe", initialDelaySeconds=5)),
+    ("another-field-tightened", probe_patch("livenessProbe", timeoutSeconds=1, periodSeconds=5,
+                                            annotations={UNDO_LIVENESS_DELAY: None})),
+    ("forged-record", probe_patch("livenessProbe", initialDelaySeconds=40,
+                                  annotations={UNDO_LIVENESS_DELAY: "app:0:40"})),
+], ids=lambda value: value if isinstance(value, str) else "")
+def test_anything_but_a_recorded_probe_restore_is_refused(kubesent_client: kubernetes.client.ApiClient,
+                                                          loosened: str, case: str, body: dict[str, Any]) -> None:
+    refused(kubesent_client, loosened, body)
