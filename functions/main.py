@@ -5,13 +5,15 @@ pipeline, ack or retry. ``kubesent_http`` (HTTP, a separate function): ``GET /he
 ``kubesent_verify`` (a scheduler's tick) checks every applied fix and undoes what made things worse.
 
 ``PermanentError`` → one log line and return (ack). ``TransientError`` → one log line and raise
-(Pub/Sub redelivers). Dependencies are built lazily, once per instance.
+(Pub/Sub redelivers). Dependencies are built lazily, once per instance (``_Once``), and each function's
+modules load on its own first request, not on every cold start.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 import functions_framework
 from cloudevents.http.event import CloudEvent
@@ -20,31 +22,36 @@ from kubesent import audit, errors, events
 from kubesent.pipeline import Pipeline
 from kubesent.reporting import NullReporter, TopicReporter
 
-if TYPE_CHECKING:  # the HTTP function's modules load on its first request, not on every event's cold start
-    from kubesent.http_api import HttpApi
-
-_pipeline: Pipeline | None = None
-_reporter: TopicReporter | NullReporter = NullReporter()
-_pipeline_lock = threading.Lock()
-_http_api: HttpApi | None = None
-_http_api_lock = threading.Lock()
+T = TypeVar("T")
 
 
-def _get_pipeline() -> Pipeline:
-    """The instance's pipeline, built on the first event (concurrent first events build it once)."""
-    global _pipeline, _reporter
-    if _pipeline is None:
-        with _pipeline_lock:
-            if _pipeline is None:
-                from kubesent import wiring
-                from kubesent.settings import Settings
+class _Once(Generic[T]):
+    """A value built on first use, once per instance, however many requests arrive together."""
 
-                settings = Settings()
-                _reporter = wiring.build_reporter(settings)
-                _pipeline = Pipeline(settings, cluster=wiring.build_cluster(settings),
-                                     ledger=wiring.build_ledger(settings), diagnoser=wiring.build_diagnoser(settings),
-                                     memory_metrics=wiring.build_metrics(settings))
-    return _pipeline
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build = build
+        self._value: T | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> T:
+        if self._value is None:
+            with self._lock:
+                if self._value is None:
+                    self._value = self._build()
+        return self._value
+
+
+def _build_pipeline() -> tuple[Pipeline, TopicReporter | NullReporter]:
+    from kubesent import wiring
+    from kubesent.settings import Settings
+
+    settings = Settings()
+    return (Pipeline(settings, cluster=wiring.build_cluster(settings), ledger=wiring.build_ledger(settings),
+                     diagnoser=wiring.build_diagnoser(settings), memory_metrics=wiring.build_metrics(settings)),
+            wiring.build_reporter(settings))
+
+
+_pipeline = _Once(_build_pipeline)
 
 
 @functions_framework.cloud_event
@@ -53,9 +60,10 @@ def on_pod_event(cloud_event: CloudEvent) -> None:
         if isinstance(cloud_event.data, dict) else ""
     try:
         event = events.decode_pubsub_data(cloud_event.data)
-        record = _get_pipeline().handle(event)
+        pipeline, reporter = _pipeline.get()
+        record = pipeline.handle(event)
         audit.emit(record)
-        _reporter.report(record)
+        reporter.report(record)
     except errors.TransientError as exc:
         audit.log_problem("WARNING", "kubesent.retry", error=type(exc).__name__, detail=str(exc), messageId=message_id)
         raise
@@ -68,43 +76,35 @@ def on_pod_event(cloud_event: CloudEvent) -> None:
         raise
 
 
-def _get_http_api() -> HttpApi:
-    global _http_api
-    if _http_api is None:
-        with _http_api_lock:
-            if _http_api is None:
-                from kubesent import http_api
-                from kubesent.settings import Settings
+def _build_http_api() -> Any:
+    from kubesent import http_api
+    from kubesent.settings import Settings
 
-                _http_api = http_api.from_settings(Settings())
-    return _http_api
+    return http_api.from_settings(Settings())
+
+
+_http_api: _Once[Any] = _Once(_build_http_api)
 
 
 @functions_framework.http
 def kubesent_http(request: Any) -> tuple[str, int, dict[str, str]]:
     from kubesent import http_api
 
-    reply = _get_http_api().handle(method=request.method, path=request.path, query=request.args.to_dict(),
+    reply = _http_api.get().handle(method=request.method, path=request.path, query=request.args.to_dict(),
                                    body=http_api.read_body(request) if request.method == "POST" else b"")
     return reply.text(), reply.status, reply.headers
 
 
-_notifier: Any = None
-_notifier_lock = threading.Lock()
+def _build_notifier() -> Any:
+    """The notifier (``kubesent.notify``) with every configured sink."""
+    from kubesent import wiring
+    from kubesent.notify import build
+    from kubesent.settings import NotifySettings, Settings
+
+    return build.notifier(NotifySettings(), ledger=wiring.build_ledger(Settings()))
 
 
-def _get_notifier() -> Any:
-    """The instance's notifier (``kubesent.notify``), built on the first report."""
-    global _notifier
-    if _notifier is None:
-        with _notifier_lock:
-            if _notifier is None:
-                from kubesent import wiring
-                from kubesent.notify import build
-                from kubesent.settings import NotifySettings, Settings
-
-                _notifier = build.notifier(NotifySettings(), ledger=wiring.build_ledger(Settings()))
-    return _notifier
+_notifier: _Once[Any] = _Once(_build_notifier)
 
 
 @functions_framework.cloud_event
@@ -113,7 +113,7 @@ def kubesent_notify(cloud_event: CloudEvent) -> None:
     try:
         from kubesent.notify import notifier
 
-        _get_notifier().notify(notifier.decode_report(cloud_event.data))
+        _notifier.get().notify(notifier.decode_report(cloud_event.data))
     except errors.TransientError as exc:
         audit.log_problem("WARNING", "kubesent.notify_retry", error=type(exc).__name__, detail=str(exc))
         raise
@@ -121,37 +121,31 @@ def kubesent_notify(cloud_event: CloudEvent) -> None:
         audit.log_problem("ERROR", "kubesent.notify_rejected", error=type(exc).__name__, detail=str(exc))
 
 
-_approval: Any = None
-_approval_lock = threading.Lock()
+def _build_approval() -> tuple[Any, str, Any, Any]:
+    """(approver, Slack signing secret, Slack click intake or None, Slack click worker); ``kubesent_approve`` and
+    ``kubesent_approve_click`` share it (one service account)."""
+    from kubesent import approval, approval_slack, wiring
+    from kubesent.notify import build
+    from kubesent.reporting import TopicPublisher
+    from kubesent.settings import NotifySettings, Settings
+
+    settings, notify_settings = Settings(), NotifySettings()
+    found = build.Secrets(notify_settings)
+    key = found.get(notify_settings.approval_key, notify_settings.approval_key_secret).encode()
+    approver = approval.Approver(settings, cluster=wiring.build_cluster(settings),
+                                 ledger=wiring.build_ledger(settings), key=key,
+                                 reporter=wiring.build_reporter(settings))
+    base = notify_settings.slack_response_url_base
+    intake = approval_slack.Intake(TopicPublisher(notify_settings.slack_click_topic,
+                                                  setting="KUBESENT_SLACK_CLICK_TOPIC"),
+                                   response_url_base=base) if notify_settings.slack_click_topic else None
+    worker = approval_slack.Worker(approver, response_url_base=base,
+                                   timeout_seconds=notify_settings.notify_timeout_seconds)
+    return approver, found.get(notify_settings.slack_signing_secret,
+                               notify_settings.slack_signing_secret_secret), intake, worker
 
 
-def _get_approval() -> Any:
-    """(approver, Slack signing secret, Slack click intake or None, Slack click worker), built on the first
-    request; ``kubesent_approve`` and ``kubesent_approve_click`` share it (one service account)."""
-    global _approval
-    if _approval is None:
-        with _approval_lock:
-            if _approval is None:
-                from kubesent import approval, approval_slack, wiring
-                from kubesent.notify import build
-                from kubesent.reporting import TopicPublisher
-                from kubesent.settings import NotifySettings, Settings
-
-                settings, notify_settings = Settings(), NotifySettings()
-                found = build.Secrets(notify_settings)
-                key = found.get(notify_settings.approval_key, notify_settings.approval_key_secret).encode()
-                approver = approval.Approver(settings, cluster=wiring.build_cluster(settings),
-                                             ledger=wiring.build_ledger(settings), key=key,
-                                             reporter=wiring.build_reporter(settings))
-                base = notify_settings.slack_response_url_base
-                intake = approval_slack.Intake(TopicPublisher(notify_settings.slack_click_topic,
-                                                              setting="KUBESENT_SLACK_CLICK_TOPIC"),
-                                               response_url_base=base) if notify_settings.slack_click_topic else None
-                worker = approval_slack.Worker(approver, response_url_base=base,
-                                               timeout_seconds=notify_settings.notify_timeout_seconds)
-                _approval = (approver, found.get(notify_settings.slack_signing_secret,
-                                                 notify_settings.slack_signing_secret_secret), intake, worker)
-    return _approval
+_approval = _Once(_build_approval)
 
 
 @functions_framework.http
@@ -159,7 +153,7 @@ def kubesent_approve(request: Any) -> tuple[str, int, dict[str, str]]:
     """Signed approval links (GET shows, POST decides) and Slack interactivity (``/slack``)."""
     from kubesent import approval_http
 
-    approver, slack_secret, slack_clicks, _ = _get_approval()
+    approver, slack_secret, slack_clicks, _ = _approval.get()
     try:
         response = approval_http.handle(approver, method=request.method, path=request.path,
                                         query=dict(request.args), headers=dict(request.headers),
@@ -179,7 +173,7 @@ def kubesent_approve_click(cloud_event: CloudEvent) -> None:
     from kubesent import approval_slack
 
     try:
-        _get_approval()[3].handle(approval_slack.decode(cloud_event.data))
+        _approval.get()[3].handle(approval_slack.decode(cloud_event.data))
     except errors.TransientError as exc:
         audit.log_problem("WARNING", "kubesent.approval_retry", error=type(exc).__name__, detail=str(exc))
         raise
@@ -187,24 +181,17 @@ def kubesent_approve_click(cloud_event: CloudEvent) -> None:
         audit.log_problem("ERROR", "kubesent.approval_rejected", error=type(exc).__name__, detail=str(exc))
 
 
-_verifier: Any = None
-_verifier_lock = threading.Lock()
+def _build_verifier() -> Any:
+    """The verifier (``kubesent.verify``), as the function's own identity."""
+    from kubesent import verify, wiring
+    from kubesent.settings import Settings
+
+    settings = Settings()
+    return verify.Verifier(settings, cluster=wiring.build_cluster(settings), ledger=wiring.build_ledger(settings),
+                           reporter=wiring.build_reporter(settings))
 
 
-def _get_verifier() -> Any:
-    """The instance's verifier (``kubesent.verify``), built on the first tick."""
-    global _verifier
-    if _verifier is None:
-        with _verifier_lock:
-            if _verifier is None:
-                from kubesent import verify, wiring
-                from kubesent.settings import Settings
-
-                settings = Settings()
-                _verifier = verify.Verifier(settings, cluster=wiring.build_cluster(settings),
-                                            ledger=wiring.build_ledger(settings),
-                                            reporter=wiring.build_reporter(settings))
-    return _verifier
+_verifier: _Once[Any] = _Once(_build_verifier)
 
 
 @functions_framework.cloud_event
@@ -212,7 +199,7 @@ def kubesent_verify(cloud_event: CloudEvent) -> None:
     """Cloud Scheduler's tick (Pub/Sub): check every due fix. Its message carries nothing; a ledger outage raises
     (the tick is retried), a cluster fault on one check leaves that check for the next tick."""
     try:
-        decided = _get_verifier().run()
+        decided = _verifier.get().run()
     except errors.TransientError as exc:
         audit.log_problem("WARNING", "kubesent.verify_retry", error=type(exc).__name__, detail=str(exc))
         raise
