@@ -7,6 +7,7 @@ out the patched template and its scripted kubelet reports the new pods. The veri
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -173,3 +174,31 @@ def test_a_dry_run_writes_nothing_to_verify(sandbox: KubeSandbox, make_pipeline:
 
     assert record.action == "dry_run"
     assert ledger.due_verifications(now=now + timedelta(days=1), limit=10) == []
+
+
+def test_a_probe_fix_whose_rollout_stalls_is_restored_field_by_field(
+        sandbox: KubeSandbox, make_pipeline: PipelineFactory, now: datetime,
+        scenario: Callable[[str], tuple[events.PodEvent, dict[str, Any]]]) -> None:
+    event, _ = scenario("probe-slow-start-spring-boot")
+    before = sandbox.get_object(api_version="apps/v1", kind="Deployment", namespace="demo", name="orders-service")
+    assert before is not None
+    # The app never becomes Ready with the loosened probe either: the rollout makes no progress.
+    before["metadata"].setdefault("annotations", {})[SCRIPT_ANNOTATION] = json.dumps({"notReady": True})
+    sandbox.load_objects([before])
+    old_probe = before["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]
+    ledger, reporter = MemoryLedger(), Reporter()
+    pipeline = make_pipeline(ledger=ledger, dry_run=False)
+    record = pipeline.handle(event, now=now)
+    assert record.action == "applied" and record.remedy == "fix_probe", record.reason
+    patched = sandbox.get_object(api_version="apps/v1", kind="Deployment", namespace="demo", name="orders-service")
+    assert patched is not None and patched["spec"]["template"]["spec"]["containers"][0]["livenessProbe"] != old_probe
+
+    [stalled] = verifier(make_pipeline, pipeline, ledger, reporter).run(now=now + timedelta(seconds=700))
+
+    assert stalled.verification is not None and stalled.verification["outcome"] == "stalled"
+    assert stalled.verification["undo"].startswith("undone: livenessProbe.initialDelaySeconds of"), stalled.reason
+    after = sandbox.get_object(api_version="apps/v1", kind="Deployment", namespace="demo", name="orders-service")
+    assert after is not None
+    restored = after["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]
+    assert restored.get("initialDelaySeconds", 0) == old_probe.get("initialDelaySeconds", 0)
+    assert not any(key.startswith(undo.PREFIX) for key in after["metadata"]["annotations"])
