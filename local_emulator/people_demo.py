@@ -137,15 +137,16 @@ class _Loop:
     """One sandbox's people-in-the-loop wiring: the cluster, the ledger, the notifier to a signed webhook receiver
     (its inbox), and the approval endpoint served over HTTP."""
 
+    settings: Settings
     cluster: KubeCluster
     ledger: MemoryLedger
     relay: _Relay
     inbox: list[dict[str, Any]]
     approval_url: str
 
-    def propose(self, settings: Settings, event: dict[str, Any]) -> tuple[AuditRecord, str | None]:
+    def propose(self, event: dict[str, Any]) -> tuple[AuditRecord, str | None]:
         """The pipeline's record for ``event``, sent through the notifier; the Approve link the receiver got."""
-        record = Pipeline(settings, cluster=self.cluster, ledger=self.ledger, diagnoser=NullDiagnoser()).handle(
+        record = Pipeline(self.settings, cluster=self.cluster, ledger=self.ledger, diagnoser=NullDiagnoser()).handle(
             events.parse_event(event))
         print(f"pipeline: {record.action} {record.remedy}: {record.reason}", flush=True)
         assert self.relay.notifier is not None
@@ -174,7 +175,8 @@ def _loop(settings: Settings) -> Iterator[_Loop]:
             ledger=ledger, links=LinkMaker(logging_console_url="https://console.cloud.google.com/logs/query",
                                            project="kubesent-demo", approval_url=approval_url + "/",
                                            approval_key=approval_key))
-        yield _Loop(cluster=cluster, ledger=ledger, relay=relay, inbox=inbox, approval_url=approval_url)
+        yield _Loop(settings=settings, cluster=cluster, ledger=ledger, relay=relay, inbox=inbox,
+                    approval_url=approval_url)
     finally:
         receiver.shutdown()
         approval.shutdown()
@@ -189,7 +191,7 @@ def run() -> bool:
         settings = Settings(kube_mode="explicit", kube_host=sandbox.url, ledger="memory", llm="none", dry_run=False,
                             auto_apply_remedies=("fix_probe",))
         with _loop(settings) as loop:
-            record, approve = loop.propose(settings, seeded.event)
+            record, approve = loop.propose(seeded.event)
             if record.action != "proposed" or approve is None:
                 print("no approvable proposal reached the receiver", file=sys.stderr)
                 return False
@@ -211,7 +213,7 @@ def run_rollback() -> bool:
         settings = Settings(kube_mode="explicit", kube_host=sandbox.url, ledger="memory", llm="none", dry_run=False,
                             verify_settle_seconds=0)
         with _loop(settings) as loop:
-            record, approve = loop.propose(settings, seeded.event)
+            record, approve = loop.propose(seeded.event)
             if record.remedy != "rollback_rollout" or approve is None:
                 print("no approvable rollback reached the receiver", file=sys.stderr)
                 return False
@@ -221,7 +223,7 @@ def run_rollback() -> bool:
             image = deployment.get("spec", {}).get("template", {}).get("spec", {}).get("containers", [{}])[0].get(
                 "image")
             print(f"rolled back: the Deployment's image is {image} again")
-            [checked] = Verifier(settings, cluster=loop.cluster, ledger=loop.ledger, reporter=loop.relay).run(
+            [checked] = Verifier(loop.settings, cluster=loop.cluster, ledger=loop.ledger, reporter=loop.relay).run(
                 now=datetime.now(UTC) + timedelta(seconds=settings.verify_interval_seconds + 1)) or [None]
             outcome = (checked.verification or {}).get("outcome") if checked is not None else None
             print(f"verifier: {outcome}: {(checked.verification or {}).get('detail') if checked else 'no outcome'}")

@@ -24,9 +24,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
-from kubesent import approval_remedy, audit, errors, events, incident, ledger, policy, remedies, tokens, wiring
+from kubesent import (
+    approval_remedy,
+    audit,
+    errors,
+    events,
+    incident,
+    ledger,
+    policy,
+    remedies,
+    reporting,
+    tokens,
+    wiring,
+)
 from kubesent.audit import AuditRecord
 from kubesent.cluster.api import Cluster
 from kubesent.diagnosis.schema import Diagnosis, Remedy, RemedyKind
@@ -53,9 +65,6 @@ PENDING_LEASE_SECONDS = 300
 SNOOZE_SECONDS = snooze.SNOOZE_SECONDS
 
 
-class Reporter(Protocol):
-    def report(self, record: AuditRecord) -> None: ...
-
 
 @dataclass(frozen=True)
 class Answer:
@@ -68,7 +77,7 @@ class Answer:
 
 class Approver:
     def __init__(self, settings: Settings, *, cluster: Cluster, ledger: Ledger, key: bytes,
-                 reporter: Reporter | None = None, clock: Callable[[], float] = time.time) -> None:
+                 reporter: reporting.Reporter | None = None, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
         self.cluster = cluster
         self.ledger = ledger

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from kubesent import objects
+from kubesent import k8s, objects
+from kubesent.evidence import templates
 from kubesent.evidence.category import Category
 
 Outcome = Literal["pending", "verified", "not_healed", "worse", "stalled"]
-REVISION_LABELS = ("pod-template-hash", "controller-revision-hash")
 # A Deployment's default progressDeadlineSeconds (apps/v1).
 DEFAULT_PROGRESS_DEADLINE_SECONDS = 600
 # Failures that are one kind for a person: a liveness kill restarts the container like a crash does.
@@ -53,7 +53,7 @@ class Failure:
 
 def revision(pod: dict[str, Any]) -> str:
     labels = objects.as_dict(objects.as_dict(pod.get("metadata")).get("labels"))
-    return next((str(labels[label]) for label in REVISION_LABELS if labels.get(label)), "")
+    return next((str(labels[label]) for label in templates.TEMPLATE_HASH_LABELS if labels.get(label)), "")
 
 
 def pod_failure(pod: dict[str, Any]) -> Failure | None:
@@ -148,7 +148,8 @@ def judge(workload: dict[str, Any], pods: list[dict[str, Any]], *, kind: str, ge
             return Judgement("not_healed", f"the patched template fails the same way: {_say(same)}")
         return Judgement("worse", f"the patched template fails in a new way: {_say(failures)}")
     complete, waiting = rollout_complete(workload, kind, generation)
-    ready = bool(new) and all(_ready(pod) for pod in new)
+    ready_count = sum(map(k8s.pod_ready, new))
+    ready = bool(new) and ready_count == len(new)
     if complete and ready:
         since = healthy_since or now
         settled = (now - since).total_seconds()
@@ -160,13 +161,8 @@ def judge(workload: dict[str, Any], pods: list[dict[str, Any]], *, kind: str, ge
     deadline = deadline_seconds(workload, kind, default_deadline_seconds)
     if stalled or (now - patched_at).total_seconds() > deadline:
         return Judgement("stalled", f"the rollout did not finish within {deadline} s: "
-                                    f"{stalled or waiting}; {len(new)} new pod(s), {sum(map(_ready, new))} Ready")
+                                    f"{stalled or waiting}; {len(new)} new pod(s), {ready_count} Ready")
     return Judgement("pending", f"rolling out: {waiting}; {len(new)} new pod(s)")
-
-
-def _ready(pod: dict[str, Any]) -> bool:
-    return any(objects.as_dict(c).get("type") == "Ready" and objects.as_dict(c).get("status") == "True"
-               for c in objects.as_list(objects.as_dict(pod.get("status")).get("conditions")))
 
 
 def _say(failures: list[Failure]) -> str:

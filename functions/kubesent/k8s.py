@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from kubesent import bounds, quantity
-from kubesent.objects import as_dict
+from kubesent.objects import as_dict, as_list
 
 # The workloads whose pod template KubeSent may patch live. A Job's template is immutable, a bare Pod's
 # spec too (but for the resize subresource), and a CronJob's jobs are batch work to fix in source.
@@ -64,3 +64,9 @@ def container_limit(container: dict[str, Any], resource: str) -> str | None:
     if not value or quantity.is_zero(str(value)):
         return None
     return str(value)
+
+
+def pod_ready(pod: dict[str, Any]) -> bool:
+    """The kubelet's Ready condition on a pod: every container passes its readiness probe."""
+    return any(as_dict(condition).get("type") == "Ready" and as_dict(condition).get("status") == "True"
+               for condition in as_list(as_dict(pod.get("status")).get("conditions")))

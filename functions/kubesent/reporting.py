@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
+from typing import Any, Protocol
 
 from kubesent import audit, errors
 
@@ -58,21 +58,18 @@ class TopicPublisher:
             raise PublishFailed(f"publishing to {self.topic} failed: {type(exc).__name__}") from exc
 
 
+class Reporter(Protocol):
+    """Where a decided record goes after its audit line: the report topic, or nowhere."""
+
+    def report(self, record: audit.AuditRecord) -> None: ...
+
+
 class TopicReporter:
     """Publishes each audit record as one JSON message, with the action as an attribute for filtering."""
 
     def __init__(self, topic: str, *, publisher: Any = None) -> None:
-        self.topic = _check_topic(topic, setting="KUBESENT_REPORT_TOPIC")
-        self._publisher = publisher
-        self._lock = threading.Lock()
-
-    def _client(self) -> Any:
-        with self._lock:
-            if self._publisher is None:
-                from google.cloud import pubsub_v1  # type: ignore[attr-defined]
-
-                self._publisher = pubsub_v1.PublisherClient()
-            return self._publisher
+        self._topic = TopicPublisher(topic, setting="KUBESENT_REPORT_TOPIC", publisher=publisher)
+        self.topic = self._topic.topic
 
     def report(self, record: audit.AuditRecord) -> None:
         """Publish the record; and, when it is the first refusal of a model-budget window (the ledger's marker
@@ -86,11 +83,11 @@ class TopicReporter:
 
     def _publish(self, data: bytes, **attributes: str) -> None:
         try:
-            future = self._client().publish(self.topic, data, **attributes)
-            future.result(timeout=PUBLISH_TIMEOUT_SECONDS)
-        except Exception as exc:  # noqa: BLE001 - any SDK or transport failure: log it, keep the incident
-            audit.log_problem("WARNING", "kubesent.report_failed", topic=self.topic, error=type(exc).__name__,
-                              detail=errors.truncate(str(exc)))
+            self._topic.publish(data, **attributes)
+        except PublishFailed as failed:  # log the SDK's own error, keep the incident
+            cause = failed.__cause__ or failed
+            audit.log_problem("WARNING", "kubesent.report_failed", topic=self.topic, error=type(cause).__name__,
+                              detail=errors.truncate(str(cause)))
 
 
 def budget_notice(record: audit.AuditRecord) -> dict[str, Any] | None:

@@ -49,7 +49,7 @@ def planned(*, kind: str, patch: dict[str, Any], previous: dict[str, Any], conta
     """The undo records of a patch: one per limit it raises in ``container`` over a value that existed."""
     if not container or kind == "Pod":
         return []
-    patched = _patched_container(patch, kind, container)
+    patched = _container(patch, kind, container) or {}
     limits = objects.as_dict(objects.as_dict(patched.get("resources")).get("limits"))
     changes = []
     for field, resource in RESOURCES.items():
@@ -106,25 +106,21 @@ def restore_patch(kind: str, changes: list[Change], *, resource_version: str, no
 def current_value(workload: dict[str, Any], kind: str, *, container: str, resource: str) -> str | None:
     """What a change's field holds in a workload's live template: a limit as the server stores it, a probe's
     timing as the kubelet uses it; None when the container, the limit or the probe is gone."""
-    template: Any = workload
-    for part in templates.template_path(kind):
-        template = objects.as_dict(template).get(part)
-    found = templates.find_container(objects.as_dict(template).get("spec"), container)
+    found = _container(workload, kind, container)
     if found is None:
         return None
     if resource in RESOURCES.values():
-        value = objects.as_dict(objects.as_dict(found[1].get("resources")).get("limits")).get(resource)
+        value = objects.as_dict(objects.as_dict(found.get("resources")).get("limits")).get(resource)
         return str(value) if value is not None else None
     probe, field = resource.split(".", 1)
-    live = found[1].get(probe)
+    live = found.get(probe)
     return str(k8s.probe_timing(live, field)) if isinstance(live, dict) else None
 
 
-def _patched_container(patch: dict[str, Any], kind: str, container: str) -> dict[str, Any]:
-    inner: Any = patch
+def _container(obj: dict[str, Any], kind: str, name: str) -> dict[str, Any] | None:
+    """A regular container of the pod template in a workload, or in a patch of one (which names no kind)."""
+    template: Any = obj
     for part in templates.template_path(kind):
-        inner = objects.as_dict(inner).get(part)
-    for item in objects.as_dict(objects.as_dict(inner).get("spec")).get("containers") or []:
-        if isinstance(item, dict) and item.get("name") == container:
-            return item
-    return {}
+        template = objects.as_dict(template).get(part)
+    found = templates.find_container(objects.as_dict(template).get("spec"), name)
+    return found[1] if found is not None and found[0] == "containers" else None

@@ -21,11 +21,11 @@ and the check comes back. Called by ``main`` and the demo.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
-from kubesent import audit, errors, health, objects, quantity, undo
+from kubesent import audit, errors, health, objects, quantity, reporting, undo
 from kubesent.audit import AuditRecord, Target
 from kubesent.cluster.api import Cluster
 from kubesent.ledger import Ledger
@@ -42,9 +42,6 @@ UNDO_ATTEMPTS = 3
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
-
-class Reporter(Protocol):
-    def report(self, record: AuditRecord) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -69,7 +66,6 @@ class Pending:
     approver: str = ""
     healthy_since: datetime | None = None
     checks: int = 0
-    selector: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -82,10 +78,15 @@ class Pending:
         try:
             changes = tuple(undo.Change(**change) for change in data.get("changes") or ())
             since = data.get("healthy_since")
-            return cls(**{**data, "changes": changes, "patched_at": datetime.fromisoformat(data["patched_at"]),
+            known = {name: value for name, value in data.items() if name in _PENDING_FIELDS}
+            return cls(**{**known, "changes": changes, "patched_at": datetime.fromisoformat(data["patched_at"]),
                           "healthy_since": datetime.fromisoformat(since) if since else None})
         except (KeyError, TypeError, ValueError) as exc:
             raise errors.BadEvent(f"not a verification entry: {errors.truncate(str(exc))}") from exc
+
+
+# An entry written by another version may carry fields this one does not know: they are left out, not fatal.
+_PENDING_FIELDS = frozenset(field.name for field in fields(Pending))
 
 
 def schedule(ledger: Ledger, pending: Pending, *, settings: Settings, now: datetime) -> None:
@@ -97,8 +98,8 @@ def schedule(ledger: Ledger, pending: Pending, *, settings: Settings, now: datet
 
 
 class Verifier:
-    def __init__(self, settings: Settings, *, cluster: Cluster, ledger: Ledger, reporter: Reporter | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, settings: Settings, *, cluster: Cluster, ledger: Ledger,
+                 reporter: reporting.Reporter | None = None, clock: Callable[[], datetime] = utcnow) -> None:
         self.settings = settings
         self.cluster = cluster
         self.ledger = ledger

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from kubesent.audit import AuditRecord
 from kubesent.ledger.memory import MemoryLedger
 from kubesent.notify import message, transport
 from kubesent.notify.message import Links
@@ -19,7 +20,7 @@ KEY = b"k" * 32
 NO_WAIT = transport.Policy(timeout_seconds=2.0, attempts=1, sleep=lambda seconds: None)
 
 
-def checked(outcome: str, undo: str = "") -> object:
+def checked(outcome: str, undo: str = "") -> AuditRecord:
     action = "applied" if outcome == "verified" else "escalated"
     # As verify.Verifier words it: the outcome, its detail, and what the undo did.
     return proposal(action=action, reason=f"{outcome}: detail" + (f"; {undo}" if undo else ""), verification={
@@ -37,7 +38,7 @@ def receiver() -> Iterator[FakeReceiver]:
     ("verified", "Fix verified"), ("not_healed", "Fix did not heal, needs a person"),
     ("worse", "Fix made things worse"), ("stalled", "Fix's rollout stalled")])
 def test_each_outcome_is_its_own_state_and_title(outcome: str, title: str) -> None:
-    note = message.render(checked(outcome), links=Links(logs="https://logs"))  # type: ignore[arg-type]
+    note = message.render(checked(outcome), links=Links(logs="https://logs"))
 
     assert note.state == outcome and note.title.startswith(title)
 

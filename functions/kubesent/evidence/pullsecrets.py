@@ -80,7 +80,4 @@ def witness(pods: list[dict[str, Any]], *, failing_pod: str, image: str,
 
 
 def _ready(pod: dict[str, Any]) -> bool:
-    status = as_dict(pod.get("status"))
-    return status.get("phase") == "Running" and any(
-        as_dict(condition).get("type") == "Ready" and as_dict(condition).get("status") == "True"
-        for condition in as_list(status.get("conditions")))
+    return as_dict(pod.get("status")).get("phase") == "Running" and k8s.pod_ready(pod)

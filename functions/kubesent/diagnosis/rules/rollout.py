@@ -15,6 +15,7 @@ import copy
 from kubesent.diagnosis.context import RuleContext
 from kubesent.diagnosis.schema import Diagnosis, Remedy, RemedyKind
 from kubesent.diagnosis.validate import rollback_blocker
+from kubesent.evidence import templates
 from kubesent.evidence.category import Category
 from kubesent.evidence.model import Evidence
 
@@ -76,11 +77,8 @@ def _pinned_image(evidence: Evidence) -> Diagnosis | None:
 
 
 def _image_of(template: dict[str, object], container: str) -> str:
-    spec = template.get("spec")
-    for item in (spec.get("containers") or []) if isinstance(spec, dict) else []:
-        if isinstance(item, dict) and item.get("name") == container:
-            return str(item.get("image") or "")
-    return ""
+    found = templates.find_container(template.get("spec"), container)
+    return str(found[1].get("image") or "") if found is not None else ""
 
 
 def _repository(image: str) -> str:
